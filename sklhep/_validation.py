@@ -1,0 +1,93 @@
+"""Input validation shared by sklhep's estimators.
+
+Thin wrappers around :func:`sklearn.utils.validation.validate_data` that turn the errors
+HEP users meet most (string columns, NaN, a single class) into messages that name the
+problem and the fix. Weight semantics live in :mod:`sklhep.weights`, not here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import validate_data
+
+__all__ = ["encode_classes", "validate_fit_data", "validate_predict_data"]
+
+_STRING_HINTS = ("could not convert", "string", "bytes", "argument must be a string")
+
+
+def _reraise_non_numeric(exc: Exception, estimator: Any) -> None:
+    msg = str(exc)
+    if any(h in msg for h in _STRING_HINTS):
+        name = type(estimator).__name__
+        raise TypeError(
+            f"X has non-numeric (e.g. string) features, which {name} cannot use: {msg}. "
+            "Encode categorical columns first, for example with "
+            "sklearn.preprocessing.OrdinalEncoder inside a ColumnTransformer, or drop them."
+        ) from None
+
+
+def validate_fit_data(
+    estimator: Any,
+    X: Any,
+    y: Any,
+    *,
+    allow_nan: bool = False,
+    multi_output: bool = False,
+    y_numeric: bool = False,
+    dtype: Any = (np.float64, np.float32),
+) -> tuple[NDArray[Any], NDArray[Any]]:
+    """Validate ``X`` and ``y`` in ``fit`` and set ``n_features_in_``/``feature_names_in_``."""
+    try:
+        return validate_data(
+            estimator,
+            X,
+            y,
+            reset=True,
+            dtype=dtype,
+            ensure_all_finite="allow-nan" if allow_nan else True,
+            multi_output=multi_output,
+            y_numeric=y_numeric,
+            ensure_min_samples=2,
+        )
+    except (TypeError, ValueError) as exc:
+        _reraise_non_numeric(exc, estimator)
+        raise
+
+
+def validate_predict_data(
+    estimator: Any, X: Any, *, allow_nan: bool = False, dtype: Any = (np.float64, np.float32)
+) -> NDArray[Any]:
+    """Validate ``X`` at predict time against what ``fit`` saw (number and names of features)."""
+    try:
+        return validate_data(
+            estimator,
+            X,
+            reset=False,
+            dtype=dtype,
+            ensure_all_finite="allow-nan" if allow_nan else True,
+        )
+    except (TypeError, ValueError) as exc:
+        _reraise_non_numeric(exc, estimator)
+        raise
+
+
+def encode_classes(y: Any) -> tuple[NDArray[Any], NDArray[np.intp]]:
+    """Return ``(classes_, y_encoded)`` for classification targets of any label type.
+
+    Raises ValueError for continuous targets and when only one class is present.
+    """
+    check_classification_targets(y)
+    y = np.asarray(y)
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = y.ravel()
+    classes, y_encoded = np.unique(y, return_inverse=True)
+    if classes.shape[0] < 2:
+        raise ValueError(
+            f"y contains only one class ({classes[0]!r}); a classifier needs events of at "
+            "least two classes. Check the labels, or the selection that produced them."
+        )
+    return classes, y_encoded.reshape(-1).astype(np.intp)

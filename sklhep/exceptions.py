@@ -1,0 +1,39 @@
+"""Warnings and errors raised by sklhep.
+
+Every warning sklhep emits derives from :class:`SklhepWarning`, so that a user (or the
+test suite, which turns them into errors) can filter all of them at once::
+
+    import warnings
+    from sklhep.exceptions import SklhepWarning
+
+    warnings.simplefilter("ignore", SklhepWarning)
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "DivergenceError",
+    "LowEffectiveSampleSizeWarning",
+    "SklhepWarning",
+]
+
+
+class SklhepWarning(UserWarning):
+    """Base class of every warning emitted by sklhep."""
+
+
+class LowEffectiveSampleSizeWarning(SklhepWarning):
+    """The Kish effective sample size of the weights is a small fraction of the events.
+
+    Large cancellations between positive and negative weights, or very uneven weights,
+    leave few effective events: fits and metrics will have large statistical
+    uncertainties.
+    """
+
+
+class DivergenceError(ValueError):
+    """Training produced a non-finite loss (NaN or inf).
+
+    Derives from :class:`ValueError` so that generic ``except ValueError`` handlers and
+    scikit-learn's ``error_score`` machinery treat it as a bad-input error.
+    """

@@ -1,0 +1,49 @@
+"""Imports of optional dependencies, with an error that says how to install them.
+
+Modelled on ``uproot/extras.py``: each function imports one optional package and, when it
+is missing, raises :class:`ModuleNotFoundError` naming the pip extra that provides it.
+"""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+
+__all__ = ["dask", "dask_awkward", "distributed", "mplhep", "xgboost_dask"]
+
+
+def _import(module: str, extra: str, purpose: str) -> ModuleType:
+    try:
+        return importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        raise ModuleNotFoundError(
+            f"{purpose} needs the optional package '{module.split('.')[0]}', which is not "
+            f"installed. Install it with:\n\n    pip install 'sklhep[{extra}]'\n"
+        ) from exc
+
+
+def mplhep() -> ModuleType:
+    """Import :mod:`mplhep` (extra ``plot``), for HEP plot styling."""
+    return _import("mplhep", "plot", "HEP plot styling")
+
+
+def dask() -> ModuleType:
+    """Import :mod:`dask` (extra ``dask``)."""
+    return _import("dask", "dask", "Distributed training and lazy input")
+
+
+def distributed() -> ModuleType:
+    """Import :mod:`distributed` (extra ``dask``)."""
+    return _import("distributed", "dask", "Distributed training")
+
+
+def dask_awkward() -> ModuleType:
+    """Import :mod:`dask_awkward` (extra ``dask``), for ``uproot.dask``."""
+    return _import("dask_awkward", "dask", "Lazy ROOT input")
+
+
+def xgboost_dask() -> ModuleType:
+    """Import :mod:`xgboost.dask` (extra ``dask``)."""
+    dask()
+    distributed()
+    return _import("xgboost.dask", "dask", "Distributed BDT training")

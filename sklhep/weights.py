@@ -1,0 +1,510 @@
+r"""Sample weights: the single owner of sklhep's signed-weight semantics.
+
+Monte Carlo events carry per-event weights :math:`w_i`. NLO generators (aMC@NLO, Sherpa,
+Powheg) produce a fraction of events with :math:`w_i < 0`; only the *net* (signed) sum over
+many events is a physical distribution. Every estimator, metric and splitter in sklhep
+goes through this module, so that weights mean the same thing everywhere:
+
+* a weight multiplies the event's contribution to every sum (losses, histograms, metric
+  numerators and denominators);
+* a zero weight is the same as removing the event, an integer weight :math:`k` is the
+  same as repeating the event :math:`k` times, and a :math:`+w/-w` pair on identical
+  events cancels exactly;
+* normalisations use the **net** sum :math:`\sum_i w_i` of the whole sample, never a
+  subset's own sum (a mini-batch's sum can be zero or negative).
+
+Negative-weight policies
+------------------------
+``negative_weights`` selects what an estimator trains on. It is the menu of TMVA's
+``NegWeightTreatment`` option (TMVA Users Guide, section 8.13), done properly. Metrics and
+validation losses always use the signed weights: the policy is about *training* only.
+
+``"keep"`` (default)
+    Train on the signed weights as they are. The weighted loss is an unbiased estimate of
+    the loss under the net distribution, so the fit converges to the net (physical)
+    distribution. Cost: a larger variance (see :func:`effective_sample_size`); in a region
+    of feature space where too few events exist the local net weight can fluctuate below
+    zero, and a very flexible model can over-fit there. TMVA calls this ``Pray``.
+``"abs"``
+    Train on :math:`|w_i|`. Biased: the negative-weight events are counted as positive, so
+    the model learns the :math:`|w|` density instead of the net one. The bias grows with
+    the negative fraction and is largest where the negative weights concentrate (hard
+    emissions, high jet multiplicities).
+``"drop"``
+    Remove the negative-weight events from the training set (TMVA's
+    ``IgnoreNegWeightsInTraining``). Biased: the model learns the positive-weight
+    density, and the class normalisations grow. The events stay in every evaluation.
+``"clip"``
+    Set negative weights to zero and rescale the remaining positive weights so that each
+    class (or, for regression, the whole sample) keeps its net weight sum. Shapes are as
+    biased as with ``"drop"``; only the normalisations are preserved.
+
+Functions
+---------
+:func:`check_sample_weight`
+    Validate weights and return them as float64 (``None`` means unit weights).
+:func:`apply_negative_weight_policy`
+    Apply one of the policies above.
+:func:`check_net_weight`
+    Raise when the total net weight, or a class's net weight, is not positive.
+:func:`balanced_class_weight`
+    ``class_weight="balanced"`` by net weight.
+:func:`effective_sample_size`, :func:`check_effective_sample_size`
+    Kish's effective sample size, and a warning when it is small.
+:func:`prepare_training_weights`
+    All of the above in the order an estimator's ``fit`` needs them.
+:func:`weighted_mean`, :func:`weighted_std`, :func:`weighted_quantile`
+    Signed-weight statistics.
+"""
+
+from __future__ import annotations
+
+import numbers
+import warnings
+from collections.abc import Mapping
+from typing import Any, Literal, NamedTuple
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+from sklearn.utils.validation import _check_sample_weight, _num_samples
+
+from sklhep.exceptions import LowEffectiveSampleSizeWarning
+
+__all__ = [
+    "MIN_EFFECTIVE_FRACTION",
+    "NEGATIVE_WEIGHT_POLICIES",
+    "PreparedWeights",
+    "apply_negative_weight_policy",
+    "balanced_class_weight",
+    "check_effective_sample_size",
+    "check_negative_weight_policy",
+    "check_net_weight",
+    "check_sample_weight",
+    "effective_sample_size",
+    "has_negative_weights",
+    "prepare_training_weights",
+    "weighted_mean",
+    "weighted_quantile",
+    "weighted_std",
+]
+
+NegativeWeightPolicy = Literal["keep", "abs", "drop", "clip"]
+
+#: The accepted values of ``negative_weights``.
+NEGATIVE_WEIGHT_POLICIES: tuple[str, ...] = ("keep", "abs", "drop", "clip")
+
+#: :func:`check_effective_sample_size` warns when the Kish effective sample size falls
+#: below this fraction of the number of events.
+MIN_EFFECTIVE_FRACTION: float = 0.05
+
+
+def check_sample_weight(
+    sample_weight: ArrayLike | float | None,
+    X: Any,
+    *,
+    name: str = "sample_weight",
+    copy: bool = False,
+) -> NDArray[np.float64]:
+    """Validate per-event weights, accepting negative entries.
+
+    Parameters
+    ----------
+    sample_weight : array-like of shape (n_samples,), float or None
+        The weights. ``None`` means unit weights and a scalar means the same weight for
+        every event. Negative entries are allowed.
+    X : array-like or int
+        The data the weights belong to, or its number of events.
+    name : str, default="sample_weight"
+        The name used in error messages.
+    copy : bool, default=False
+        Return a copy even when the input is already a float64 array.
+
+    Returns
+    -------
+    sample_weight : ndarray of shape (n_samples,), dtype float64
+
+    Raises
+    ------
+    ValueError
+        If the weights are not numeric, not one-dimensional, of the wrong length, or
+        contain NaN or infinity.
+    """
+    n_samples = int(X) if isinstance(X, numbers.Integral) else _num_samples(X)
+    if sample_weight is None:
+        return np.ones(n_samples, dtype=np.float64)
+    if isinstance(sample_weight, numbers.Number) and not isinstance(sample_weight, bool):
+        value = float(sample_weight)
+        if not np.isfinite(value):
+            raise ValueError(f"{name} is {value}; weights must be finite numbers.")
+        return np.full(n_samples, value, dtype=np.float64)
+
+    arr = np.asarray(sample_weight)
+    if arr.dtype.kind not in "biuf":
+        try:
+            arr = arr.astype(np.float64)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(
+                f"{name} must be numeric, got an array of dtype {arr.dtype} ({exc}). "
+                "Convert the weights to floats, e.g. with np.asarray(w, dtype=float)."
+            ) from None
+    if arr.ndim != 1:
+        raise ValueError(
+            f"{name} must be one-dimensional with one entry per event, got shape "
+            f"{arr.shape}. Use w.ravel() if it is a column vector."
+        )
+    if arr.shape[0] != n_samples:
+        raise ValueError(
+            f"{name} has {arr.shape[0]} entries but X has {n_samples} events: "
+            "pass exactly one weight per event."
+        )
+    arr = arr.astype(np.float64, copy=copy)
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        first = int(np.flatnonzero(bad)[0])
+        kind = "NaN" if np.isnan(arr[first]) else "infinity"
+        raise ValueError(
+            f"{name} contains {int(bad.sum())} non-finite value(s) ({kind} first at index "
+            f"{first}). Fix or remove those events; weights must be finite (they may be "
+            "negative)."
+        )
+    # scikit-learn's own checks (device and dtype handling), without the non-negative flag.
+    return _check_sample_weight(arr, np.empty((n_samples, 0)), dtype=np.float64)
+
+
+def check_negative_weight_policy(policy: str) -> str:
+    """Return ``policy`` if it names a negative-weight policy, else raise ValueError."""
+    if policy not in NEGATIVE_WEIGHT_POLICIES:
+        raise ValueError(
+            f"negative_weights={policy!r} is not one of {list(NEGATIVE_WEIGHT_POLICIES)}."
+        )
+    return policy
+
+
+def has_negative_weights(sample_weight: NDArray[np.floating]) -> bool:
+    """Whether any weight is negative."""
+    return bool(np.any(sample_weight < 0))
+
+
+def _net_sums(
+    sample_weight: NDArray[np.float64], groups: ArrayLike | None
+) -> tuple[NDArray[Any], NDArray[np.intp], NDArray[np.float64]]:
+    """Unique groups, each event's group index, and each group's net weight."""
+    if groups is None:
+        return (
+            np.array([None], dtype=object),
+            np.zeros(sample_weight.shape[0], dtype=np.intp),
+            np.array([sample_weight.sum()]),
+        )
+    uniques, inverse = np.unique(np.asarray(groups), return_inverse=True)
+    inverse = inverse.reshape(-1)
+    sums = np.bincount(inverse, weights=sample_weight, minlength=uniques.shape[0])
+    return uniques, inverse, sums
+
+
+def check_net_weight(
+    sample_weight: NDArray[np.float64],
+    y: ArrayLike | None = None,
+    *,
+    what: str = "the training data",
+) -> None:
+    """Raise ValueError when the net weight is not positive.
+
+    Parameters
+    ----------
+    sample_weight : ndarray of shape (n_samples,)
+        Validated weights.
+    y : array-like of shape (n_samples,), default=None
+        Class labels. When given, each class's net weight must be positive too.
+    what : str, default="the training data"
+        What the weights belong to, for the message.
+    """
+    total = float(sample_weight.sum())
+    if not total > 0:
+        raise ValueError(
+            f"The total net sample weight of {what} is {total:.6g} <= 0 "
+            f"({sample_weight.shape[0]} events, {int((sample_weight < 0).sum())} with negative "
+            "weight). Nothing can be learned from a non-positive net distribution: check the "
+            "weights' signs and normalisation."
+        )
+    if y is None:
+        return
+    uniques, inverse, sums = _net_sums(sample_weight, y)
+    for k in np.flatnonzero(~(sums > 0)):
+        in_class = inverse == k
+        raise ValueError(
+            f"In {what}, class {uniques.tolist()[k]!r} has net sample weight {sums[k]:.6g} <= 0 "
+            f"({int(in_class.sum())} events, {int((sample_weight[in_class] < 0).sum())} with "
+            "negative weight). A classifier cannot learn a class whose net weight is not "
+            "positive: add events of that class, check its weights, or train with "
+            "negative_weights='abs' or 'drop' (biased)."
+        )
+
+
+def apply_negative_weight_policy(
+    sample_weight: NDArray[np.float64],
+    policy: NegativeWeightPolicy = "keep",
+    *,
+    groups: ArrayLike | None = None,
+) -> tuple[NDArray[np.float64], NDArray[np.bool_] | None]:
+    """Apply a negative-weight policy (see the module docstring for their biases).
+
+    Parameters
+    ----------
+    sample_weight : ndarray of shape (n_samples,)
+        Validated signed weights.
+    policy : {"keep", "abs", "drop", "clip"}, default="keep"
+        The policy.
+    groups : array-like of shape (n_samples,), default=None
+        Class labels. ``"clip"`` preserves each group's net weight; without groups it
+        preserves the total.
+
+    Returns
+    -------
+    weights : ndarray of shape (n_kept,)
+        The weights to train with. For ``"drop"`` only the kept events' weights.
+    mask : ndarray of bool of shape (n_samples,) or None
+        The events kept, or ``None`` when every event is kept.
+    """
+    check_negative_weight_policy(policy)
+    w = np.asarray(sample_weight, dtype=np.float64)
+    negative = w < 0
+    if policy == "keep" or not negative.any():
+        return w.copy(), None
+    if policy == "abs":
+        return np.abs(w), None
+    if policy == "drop":
+        keep = ~negative
+        return w[keep].copy(), keep
+    # clip: zero the negatives, rescale the positives to keep each group's net sum.
+    check_net_weight(w, groups)
+    _, inverse, net = _net_sums(w, groups)
+    clipped = np.where(negative, 0.0, w)
+    positive = np.bincount(inverse, weights=clipped, minlength=net.shape[0])
+    return clipped * (net / positive)[inverse], None
+
+
+def balanced_class_weight(
+    y: ArrayLike,
+    sample_weight: NDArray[np.float64],
+    class_weight: Literal["balanced"] | Mapping[Any, float] | None = "balanced",
+) -> NDArray[np.float64]:
+    """Per-event weights with the classes re-weighted, by *net* weight.
+
+    With ``"balanced"``, every class is scaled so that its net weight sum is the same and
+    the mean weight over all events is 1: event :math:`i` of class :math:`c` gets
+    :math:`w_i \\cdot n / (K \\cdot W_c)` with :math:`W_c = \\sum_{j \\in c} w_j`, :math:`K`
+    classes and :math:`n` events. A mapping multiplies each class's weights by its value;
+    ``None`` returns the weights unchanged.
+
+    Parameters
+    ----------
+    y : array-like of shape (n_samples,)
+        Class labels.
+    sample_weight : ndarray of shape (n_samples,)
+        Signed weights; each class's net weight must be positive.
+    class_weight : "balanced", dict or None, default="balanced"
+
+    Returns
+    -------
+    ndarray of shape (n_samples,)
+    """
+    w = np.asarray(sample_weight, dtype=np.float64)
+    if class_weight is None:
+        return w.copy()
+    uniques, inverse, net = _net_sums(w, y)
+    if isinstance(class_weight, str):
+        if class_weight != "balanced":
+            raise ValueError(
+                f"class_weight must be None, 'balanced' or a dict, got {class_weight!r}."
+            )
+        check_net_weight(w, y)
+        factors = w.shape[0] / (uniques.shape[0] * net)
+    elif isinstance(class_weight, Mapping):
+        unknown = set(class_weight) - set(uniques.tolist())
+        if unknown:
+            raise ValueError(
+                f"class_weight has labels {sorted(map(repr, unknown))} that are not in y "
+                f"(classes: {uniques.tolist()})."
+            )
+        factors = np.array([float(class_weight.get(c, 1.0)) for c in uniques.tolist()])
+    else:
+        raise ValueError(f"class_weight must be None, 'balanced' or a dict, got {class_weight!r}.")
+    return w * factors[inverse]
+
+
+def effective_sample_size(sample_weight: ArrayLike) -> float:
+    r"""Kish's effective sample size :math:`(\sum w)^2 / \sum w^2`.
+
+    It is the number of unit-weight events that would give the same statistical precision
+    on a weighted mean (L. Kish, *Survey Sampling*, Wiley, 1965). Cancelling positive and
+    negative weights reduce it: with a fraction :math:`f` of weights :math:`-1` among
+    :math:`+1`, it is :math:`n(1-2f)^2`. Returns 0 for all-zero weights.
+    """
+    w = np.asarray(sample_weight, dtype=np.float64)
+    sum_sq = float(np.dot(w, w))
+    if sum_sq == 0.0:
+        return 0.0
+    return float(w.sum()) ** 2 / sum_sq
+
+
+def check_effective_sample_size(
+    sample_weight: NDArray[np.float64],
+    y: ArrayLike | None = None,
+    *,
+    min_fraction: float = MIN_EFFECTIVE_FRACTION,
+    stacklevel: int = 2,
+) -> float:
+    """Warn when the Kish effective sample size is below ``min_fraction`` of the events.
+
+    For classifiers (``y`` given) each class is checked on its own. Returns the effective
+    sample size of the whole sample.
+    """
+    w = np.asarray(sample_weight, dtype=np.float64)
+    ess = effective_sample_size(w)
+    if y is None:
+        parts = [(None, w)]
+    else:
+        uniques, inverse, _ = _net_sums(w, y)
+        parts = [(c, w[inverse == k]) for k, c in enumerate(uniques.tolist())]
+    for label, part in parts:
+        part_ess = effective_sample_size(part)
+        if part.shape[0] and part_ess < min_fraction * part.shape[0]:
+            where = "the sample" if label is None else f"class {label!r}"
+            warnings.warn(
+                f"The effective sample size of {where} is {part_ess:.1f}, only "
+                f"{part_ess / part.shape[0]:.1%} of its {part.shape[0]} events: the weights "
+                "cancel or vary strongly, so expect large statistical uncertainties.",
+                LowEffectiveSampleSizeWarning,
+                stacklevel=stacklevel,
+            )
+    return ess
+
+
+class PreparedWeights(NamedTuple):
+    """The result of :func:`prepare_training_weights`."""
+
+    #: The training weights, one per kept event.
+    sample_weight: NDArray[np.float64]
+    #: The events kept (``"drop"`` policy), or ``None`` when all are kept.
+    mask: NDArray[np.bool_] | None
+
+
+def prepare_training_weights(
+    sample_weight: ArrayLike | None,
+    X: Any,
+    y: ArrayLike | None = None,
+    *,
+    negative_weights: NegativeWeightPolicy = "keep",
+    class_weight: Literal["balanced"] | Mapping[Any, float] | None = None,
+    classifier: bool = False,
+) -> PreparedWeights:
+    """Validate weights and turn them into training weights, as every ``fit`` does.
+
+    The steps, in order: :func:`check_sample_weight`; :func:`apply_negative_weight_policy`
+    (grouped by class for classifiers); :func:`check_net_weight` on the result (total, and
+    per class for classifiers); :func:`check_effective_sample_size`; then, for classifiers,
+    :func:`balanced_class_weight`.
+
+    Parameters
+    ----------
+    sample_weight : array-like of shape (n_samples,) or None
+    X : array-like or int
+        The features (or their number of events).
+    y : array-like of shape (n_samples,), default=None
+        Targets; used as class labels when ``classifier`` is true.
+    negative_weights : {"keep", "abs", "drop", "clip"}, default="keep"
+    class_weight : "balanced", dict or None, default=None
+        Classifiers only.
+    classifier : bool, default=False
+
+    Returns
+    -------
+    PreparedWeights
+        ``(sample_weight, mask)``; apply ``mask`` to X and y when it is not ``None``.
+    """
+    w = check_sample_weight(sample_weight, X)
+    labels = np.asarray(y) if (classifier and y is not None) else None
+    w, mask = apply_negative_weight_policy(w, negative_weights, groups=labels)
+    if labels is not None and mask is not None:
+        labels = labels[mask]
+    check_net_weight(w, labels)
+    check_effective_sample_size(w, labels, stacklevel=3)
+    if labels is not None and class_weight is not None:
+        w = balanced_class_weight(labels, w, class_weight)
+    return PreparedWeights(w, mask)
+
+
+def weighted_mean(
+    x: ArrayLike, sample_weight: ArrayLike | None = None, *, axis: int = 0
+) -> NDArray[np.float64] | float:
+    """Weighted mean :math:`\\sum w x / \\sum w` along ``axis``; the net sum must be positive."""
+    x = np.asarray(x, dtype=np.float64)
+    w = check_sample_weight(sample_weight, x.shape[axis])
+    total = w.sum()
+    if not total > 0:
+        raise ValueError(f"The net sample weight is {total:.6g} <= 0; a weighted mean needs > 0.")
+    return np.tensordot(w, np.moveaxis(x, axis, 0), axes=1) / total
+
+
+def weighted_std(
+    x: ArrayLike, sample_weight: ArrayLike | None = None, *, axis: int = 0
+) -> NDArray[np.float64] | float:
+    """Weighted standard deviation :math:`\\sqrt{\\sum w (x-\\bar x)^2 / \\sum w}`.
+
+    With negative weights the weighted variance of a finite sample can come out negative
+    (a statistical fluctuation); it is clipped at zero.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    w = check_sample_weight(sample_weight, x.shape[axis])
+    mean = weighted_mean(x, w, axis=axis)
+    dev = np.moveaxis(x, axis, 0) - mean
+    var = np.tensordot(w, dev * dev, axes=1) / w.sum()
+    return np.sqrt(np.maximum(var, 0.0))
+
+
+def weighted_quantile(
+    x: ArrayLike, q: ArrayLike, sample_weight: ArrayLike | None = None
+) -> NDArray[np.float64] | float:
+    r"""Quantiles of a signed-weight sample.
+
+    Let :math:`F(t) = \sum_{x_i \le t} w_i / \sum_i w_i` be the weighted empirical CDF. With
+    non-negative weights it is non-decreasing and the :math:`q`-quantile is the usual
+    :math:`Q(q) = \min\{x_i : F(x_i) \ge q\}` (the "inverted CDF" definition, numpy's
+    ``method="inverted_cdf"`` for unit weights). With negative weights :math:`F` can go
+    down, and even outside :math:`[0, 1]`, in a region where the local net weight is
+    negative; the same definition -- the *first* sorted value at which the net cumulative
+    weight reaches :math:`q` -- is kept. It equals the quantile of the running maximum of
+    :math:`F`, the smallest non-decreasing envelope of the net CDF, so it is monotone in
+    :math:`q` and exact whenever the net distribution's CDF is non-decreasing. The net sum
+    must be positive.
+
+    Parameters
+    ----------
+    x : array-like of shape (n_samples,)
+    q : float or array-like of floats in [0, 1]
+    sample_weight : array-like of shape (n_samples,), default=None
+
+    Returns
+    -------
+    float or ndarray of the shape of ``q``
+    """
+    x = np.asarray(x, dtype=np.float64).ravel()
+    w = check_sample_weight(sample_weight, x.shape[0])
+    q_arr = np.asarray(q, dtype=np.float64)
+    if np.any((q_arr < 0) | (q_arr > 1)) or not np.all(np.isfinite(q_arr)):
+        raise ValueError(f"Quantile levels must lie in [0, 1], got {q!r}.")
+    if x.shape[0] == 0:
+        raise ValueError("Cannot take a quantile of an empty sample.")
+    total = w.sum()
+    if not total > 0:
+        raise ValueError(f"The net sample weight is {total:.6g} <= 0; quantiles need > 0.")
+    order = np.argsort(x, kind="stable")
+    xs = x[order]
+    # Merge ties, so that the cumulative weight is evaluated only after all equal values.
+    last_of_run = np.r_[xs[1:] != xs[:-1], True]
+    cdf = np.cumsum(w[order])[last_of_run] / total
+    values = xs[last_of_run]
+    envelope = np.maximum.accumulate(cdf)
+    idx = np.searchsorted(envelope, q_arr * (1 - 1e-12), side="left")
+    result = values[np.minimum(idx, values.shape[0] - 1)]
+    return float(result) if q_arr.ndim == 0 else result

@@ -1,0 +1,21 @@
+"""scikit-learn's estimator checks over every sklhep estimator.
+
+Follows imbalanced-learn's ``tests/test_common.py``: the instances and the expected
+failures (each with its reason) come from :mod:`sklhep.utils._test_common`.
+"""
+
+from __future__ import annotations
+
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from sklhep.utils._test_common.instance_generator import (
+    _get_expected_failed_checks,
+    _tested_estimators,
+)
+
+
+@parametrize_with_checks(
+    list(_tested_estimators()), expected_failed_checks=_get_expected_failed_checks
+)
+def test_estimators_sklearn_compatible(estimator, check):
+    check(estimator)
