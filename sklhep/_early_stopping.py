@@ -1,0 +1,72 @@
+"""The train/validation split used by the estimators' early stopping.
+
+The split is stratified for classifiers (so that each class keeps its share of events), the
+weights travel with their events, and the validation part must keep a positive net weight
+(in total and, for classifiers, per class) so that a weighted validation loss is defined.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from sklearn.model_selection import ShuffleSplit, StratifiedShuffleSplit
+
+from sklhep.weights import check_net_weight
+
+__all__ = ["train_validation_split"]
+
+
+def train_validation_split(
+    y: NDArray[Any],
+    sample_weight: NDArray[np.float64],
+    *,
+    validation_fraction: float,
+    classifier: bool,
+    random_state: int | np.random.RandomState | None,
+) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+    """Indices ``(train, valid)`` of a (stratified) shuffle split.
+
+    Parameters
+    ----------
+    y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+        Targets; class labels when ``classifier`` is true.
+    sample_weight : ndarray of shape (n_samples,)
+        Signed weights, validated by :func:`sklhep.weights.check_sample_weight`.
+    validation_fraction : float in (0, 1)
+    classifier : bool
+        Stratify by class, and require a positive net weight for every class in the
+        validation part.
+    random_state : int, RandomState or None
+
+    Raises
+    ------
+    ValueError
+        If the validation part would be empty, or its net weight (total or of a class) is
+        not positive.
+    """
+    n = y.shape[0]
+    n_valid = int(np.ceil(validation_fraction * n))
+    if n_valid < 1 or n - n_valid < 1:
+        raise ValueError(
+            f"validation_fraction={validation_fraction} leaves an empty training or validation "
+            f"set with {n} events; change validation_fraction or turn early stopping off."
+        )
+    idx = np.arange(n)
+    stratify = classifier and np.unique(y, return_counts=True)[1].min() >= 2
+    splitter = (StratifiedShuffleSplit if stratify else ShuffleSplit)(
+        n_splits=1, test_size=n_valid, random_state=random_state
+    )
+    train, valid = next(splitter.split(idx, y if stratify else None))
+    try:
+        check_net_weight(
+            sample_weight[valid],
+            y[valid] if classifier else None,
+            what="the early-stopping validation set",
+        )
+    except ValueError as exc:
+        raise ValueError(
+            f"{exc} Increase validation_fraction, or turn early stopping off."
+        ) from None
+    return np.sort(train), np.sort(valid)
