@@ -1,0 +1,75 @@
+r"""Weighted log-loss, valid with signed event weights."""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from sklhep.metrics._common import labels_1d
+from sklhep.weights import check_sample_weight
+
+__all__ = ["log_loss"]
+
+
+def log_loss(
+    y_true: ArrayLike,
+    y_prob: ArrayLike,
+    *,
+    sample_weight: ArrayLike | None = None,
+    labels: ArrayLike | None = None,
+) -> float:
+    r"""Cross-entropy :math:`-\sum_i w_i \ln p_i(y_i) / \sum_i w_i` with signed weights.
+
+    It is the mean negative log-likelihood under the net (signed-weight) distribution: the
+    quantity sklhep's classifiers minimise. Unlike :func:`sklearn.metrics.log_loss` it
+    accepts negative weights; the net weight :math:`\sum_i w_i` must be positive. With
+    :math:`w \ge 0` the two agree. Probabilities are clipped to
+    :math:`[\epsilon, 1 - \epsilon]` with the float64 machine epsilon.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,)
+        Class labels.
+    y_prob : array-like of shape (n_samples,) or (n_samples, n_classes)
+        ``predict_proba`` output with columns in ``labels`` order, or for two classes the
+        probability of the larger label.
+    sample_weight : array-like of shape (n_samples,), default=None
+        Signed event weights.
+    labels : array-like of shape (n_classes,), default=None
+        The labels of ``y_prob``'s columns; default the sorted labels of ``y_true`` (which
+        must then contain every class).
+
+    Returns
+    -------
+    float
+    """
+    y = labels_1d(y_true)
+    p = np.asarray(y_prob, dtype=np.float64)
+    classes = np.unique(y) if labels is None else np.asarray(labels)
+    if p.ndim == 1:
+        if classes.shape[0] != 2:
+            raise ValueError(
+                f"A one-dimensional y_prob needs exactly two labels, got {classes.tolist()}; "
+                "pass labels=estimator.classes_."
+            )
+        p = np.column_stack([1 - p, p])
+    if p.ndim != 2 or p.shape[0] != y.shape[0] or p.shape[1] != classes.shape[0]:
+        raise ValueError(
+            f"y_prob has shape {p.shape}; expected ({y.shape[0]}, {classes.shape[0]}) for the "
+            f"labels {classes.tolist()[:10]}. Pass labels=estimator.classes_ if some class is "
+            "absent from y_true."
+        )
+    if not np.all(np.isfinite(p)):
+        raise ValueError("y_prob contains NaN or infinite values.")
+    order = np.argsort(classes, kind="stable")
+    pos = np.minimum(np.searchsorted(classes[order], y), classes.shape[0] - 1)
+    idx = order[pos]
+    if not np.array_equal(classes[idx], y):
+        raise ValueError("y_true contains labels that are not in labels.")
+    w = check_sample_weight(sample_weight, y.shape[0])
+    total = float(w.sum())
+    if not total > 0:
+        raise ValueError(f"The net sample weight is {total:.6g} <= 0; the loss is undefined.")
+    eps = np.finfo(np.float64).eps
+    p_true = np.clip(p[np.arange(y.shape[0]), idx], eps, 1 - eps)
+    return float(-np.dot(w, np.log(p_true)) / total)

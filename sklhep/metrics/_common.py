@@ -1,0 +1,98 @@
+"""Input checks shared by the metrics (private)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from sklhep.weights import check_sample_weight
+
+__all__ = ["binary_inputs", "check_finite_1d", "labels_1d"]
+
+
+def check_finite_1d(x: ArrayLike, name: str) -> NDArray[np.float64]:
+    """Return ``x`` as a finite one-dimensional float64 array, or raise ValueError."""
+    arr = np.asarray(x)
+    if arr.ndim == 2 and arr.shape[1] == 1:
+        arr = arr.ravel()
+    if arr.ndim != 1:
+        raise ValueError(f"{name} must be one-dimensional, got an array of shape {arr.shape}.")
+    try:
+        arr = arr.astype(np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{name} must be numeric ({exc}).") from None
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        raise ValueError(
+            f"{name} contains {int(bad.sum())} NaN or infinite value(s) (first at index "
+            f"{int(np.flatnonzero(bad)[0])}); remove or fix those events."
+        )
+    return arr
+
+
+def labels_1d(y_true: ArrayLike) -> NDArray[Any]:
+    """``y_true`` as a one-dimensional array of labels."""
+    y = np.asarray(y_true)
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = y.ravel()
+    if y.ndim != 1:
+        raise ValueError(f"y_true must be one-dimensional labels, got shape {y.shape}.")
+    return y
+
+
+def binary_inputs(
+    y_true: ArrayLike,
+    y_score: ArrayLike,
+    sample_weight: ArrayLike | None,
+    pos_label: Any = None,
+) -> tuple[NDArray[np.bool_], NDArray[np.float64], NDArray[np.float64]]:
+    """Validate a binary problem: ``(is_signal, score, weight)``.
+
+    The positive ("signal") class is ``pos_label`` when given, else the larger of the two
+    sorted labels (1 for {0, 1}, True for booleans). The net weight of each class must be
+    positive.
+    """
+    y = labels_1d(y_true)
+    score = np.asarray(y_score)
+    if score.ndim == 2 and score.shape[1] == 2:
+        score = score[:, 1]  # predict_proba output: the positive-class column
+    score = check_finite_1d(score, "y_score")
+    if y.shape[0] != score.shape[0]:
+        raise ValueError(
+            f"y_true has {y.shape[0]} events but y_score has {score.shape[0]}; pass one score "
+            "per event."
+        )
+    w = check_sample_weight(sample_weight, y.shape[0])
+    classes = np.unique(y)
+    if pos_label is None:
+        if classes.shape[0] > 2:
+            raise ValueError(
+                f"y_true has {classes.shape[0]} classes {classes.tolist()[:10]}; this metric "
+                "needs a binary problem (signal vs background)."
+            )
+        if classes.shape[0] < 2:
+            raise ValueError(
+                f"y_true contains only one class ({classes.tolist()}); signal and background "
+                "events are both needed."
+            )
+        pos_label = classes[-1]
+    elif classes.shape[0] > 2:
+        raise ValueError(f"y_true has {classes.shape[0]} classes; a binary problem is needed.")
+    is_signal = y == pos_label
+    if not is_signal.any() or is_signal.all():
+        raise ValueError(
+            f"y_true must contain both signal (pos_label={pos_label!r}) and background events; "
+            f"it has only {classes.tolist()}."
+        )
+    w_sig = float(w[is_signal].sum())
+    w_bkg = float(w[~is_signal].sum())
+    for name, total, mask in (("signal", w_sig, is_signal), ("background", w_bkg, ~is_signal)):
+        if not total > 0:
+            raise ValueError(
+                f"The net weight of the {name} class is {total:.6g} <= 0 "
+                f"({int(mask.sum())} events, {int((w[mask] < 0).sum())} with negative weight): "
+                "efficiencies are undefined. Check the weights or use a larger sample."
+            )
+    return is_signal, score, w

@@ -1,0 +1,136 @@
+r"""Regression figures of merit: resolution and bias, from signed-weight quantiles.
+
+The residual is :math:`r = (y_\mathrm{true} - y_\mathrm{pred}) / y_\mathrm{true}` when
+``relative=True`` (as the muon-:math:`p_T` regression tutorials plot it) and
+:math:`r = y_\mathrm{true} - y_\mathrm{pred}` otherwise. Quantiles are
+:func:`sklhep.weights.weighted_quantile`: the first residual at which the *net* cumulative
+weight reaches the level, i.e. the quantile of the running maximum of the net CDF. It is
+exact whenever the net distribution's CDF is non-decreasing, and monotone in the level
+always. The net weight must be positive.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+from scipy import stats
+
+from sklhep.metrics._common import check_finite_1d
+from sklhep.weights import check_sample_weight, weighted_mean, weighted_quantile, weighted_std
+
+__all__ = ["bias", "resolution"]
+
+#: Standard-normal quantiles used to make every method estimate sigma for a Gaussian.
+_Q75 = float(stats.norm.ppf(0.75))
+_P1SIGMA = float(stats.norm.cdf(1.0))
+
+
+def _residuals(
+    y_true: ArrayLike, y_pred: ArrayLike, sample_weight: ArrayLike | None, relative: bool
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    t = check_finite_1d(y_true, "y_true")
+    p = check_finite_1d(y_pred, "y_pred")
+    if t.shape[0] != p.shape[0]:
+        raise ValueError(f"y_true has {t.shape[0]} events but y_pred has {p.shape[0]}.")
+    if t.shape[0] == 0:
+        raise ValueError("resolution and bias need at least one event.")
+    w = check_sample_weight(sample_weight, t.shape[0])
+    if relative:
+        zero = t == 0
+        if zero.any():
+            raise ValueError(
+                f"relative=True divides by y_true, which is 0 for {int(zero.sum())} event(s); "
+                "use relative=False or remove those events."
+            )
+        r = (t - p) / t
+    else:
+        r = t - p
+    if not w.sum() > 0:
+        raise ValueError(f"The net sample weight is {w.sum():.6g} <= 0; nothing to measure.")
+    return r, w
+
+
+def resolution(
+    y_true: ArrayLike,
+    y_pred: ArrayLike,
+    *,
+    sample_weight: ArrayLike | None = None,
+    relative: bool = True,
+    method: Literal["iqr", "central68", "rms", "truncated_rms"] = "iqr",
+) -> float:
+    r"""Width of the residual distribution, in units that equal :math:`\sigma` for a Gaussian.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,)
+    y_pred : array-like of shape (n_samples,)
+    sample_weight : array-like of shape (n_samples,), default=None
+        Signed event weights; the net sum must be positive.
+    relative : bool, default=True
+        Use :math:`(y_\mathrm{true} - y_\mathrm{pred}) / y_\mathrm{true}`.
+    method : {"iqr", "central68", "rms", "truncated_rms"}, default="iqr"
+        ``"iqr"``: :math:`(Q_{75} - Q_{25}) / 1.349`. ``"central68"``: half the width of the
+        central 68.27 % interval, :math:`(Q_{84.13} - Q_{15.87}) / 2`. ``"rms"``: the
+        weighted standard deviation (:func:`sklhep.weights.weighted_std`). ``"truncated_rms"``:
+        the weighted standard deviation of the events inside the central 95 % interval
+        :math:`[Q_{2.5}, Q_{97.5}]`, robust to tails (it is :math:`0.87\sigma` for a
+        Gaussian, not rescaled). Quantiles :math:`Q` are weighted (module docstring).
+
+    Returns
+    -------
+    float
+    """
+    r, w = _residuals(y_true, y_pred, sample_weight, relative)
+    if method == "iqr":
+        q25, q75 = weighted_quantile(r, [0.25, 0.75], w)
+        return float((q75 - q25) / (2 * _Q75))
+    if method == "central68":
+        lo, hi = weighted_quantile(r, [1 - _P1SIGMA, _P1SIGMA], w)
+        return float((hi - lo) / 2)
+    if method == "rms":
+        return float(weighted_std(r, w))
+    if method == "truncated_rms":
+        lo, hi = weighted_quantile(r, [0.025, 0.975], w)
+        inside = (r >= lo) & (r <= hi)
+        if not w[inside].sum() > 0:
+            raise ValueError("The central 95 % of the residuals has net weight <= 0.")
+        return float(weighted_std(r[inside], w[inside]))
+    raise ValueError(
+        f"method must be 'iqr', 'central68', 'rms' or 'truncated_rms', got {method!r}."
+    )
+
+
+def bias(
+    y_true: ArrayLike,
+    y_pred: ArrayLike,
+    *,
+    sample_weight: ArrayLike | None = None,
+    relative: bool = True,
+    method: Literal["median", "mean"] = "median",
+) -> float:
+    r"""Location of the residual distribution: its weighted median (default) or mean.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,)
+    y_pred : array-like of shape (n_samples,)
+    sample_weight : array-like of shape (n_samples,), default=None
+        Signed event weights; the net sum must be positive.
+    relative : bool, default=True
+        Use :math:`(y_\mathrm{true} - y_\mathrm{pred}) / y_\mathrm{true}`.
+    method : {"median", "mean"}, default="median"
+        :func:`sklhep.weights.weighted_quantile` at 0.5, or
+        :func:`sklhep.weights.weighted_mean`. Positive means the prediction is too low.
+
+    Returns
+    -------
+    float
+    """
+    r, w = _residuals(y_true, y_pred, sample_weight, relative)
+    if method == "median":
+        return float(weighted_quantile(r, 0.5, w))
+    if method == "mean":
+        return float(weighted_mean(r, w))
+    raise ValueError(f"method must be 'median' or 'mean', got {method!r}.")

@@ -1,0 +1,132 @@
+"""scikit-learn scorers for the sklhep metrics, with ``sample_weight`` requested."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike
+from sklearn import config_context
+from sklearn.metrics import make_scorer
+
+from sklhep.metrics._classification import log_loss
+from sklhep.metrics._regression import bias, resolution
+from sklhep.metrics._roc import background_rejection, roc_auc_score, signal_efficiency_at
+from sklhep.metrics._significance import max_significance
+
+__all__ = ["get_scorer", "get_scorer_names"]
+
+_SCORE = ("decision_function", "predict_proba")
+
+
+def _max_significance_score(
+    y_true: ArrayLike, y_score: ArrayLike, *, sample_weight: ArrayLike | None = None
+) -> float:
+    """The Asimov significance at the best cut (:func:`max_significance`)."""
+    return max_significance(y_true, y_score, sample_weight=sample_weight).significance
+
+
+def _abs_bias(
+    y_true: ArrayLike, y_pred: ArrayLike, *, sample_weight: ArrayLike | None = None
+) -> float:
+    """``|bias|`` (relative, median) of the residuals."""
+    return abs(bias(y_true, y_pred, sample_weight=sample_weight))
+
+
+# name -> (score function, response method, greater_is_better, fixed kwargs)
+_FIXED: dict[str, tuple[Callable[..., float], Any, bool, dict[str, Any]]] = {
+    "roc_auc": (roc_auc_score, _SCORE, True, {}),
+    "roc_auc_ovr": (roc_auc_score, "predict_proba", True, {"multi_class": "ovr"}),
+    "roc_auc_ovo": (roc_auc_score, "predict_proba", True, {"multi_class": "ovo"}),
+    "neg_log_loss": (log_loss, "predict_proba", False, {}),
+    "max_significance": (_max_significance_score, _SCORE, True, {}),
+    "neg_resolution": (resolution, "predict", False, {}),
+    "neg_abs_bias": (_abs_bias, "predict", False, {}),
+}
+_PARAMETRISED = {
+    "background_rejection": (background_rejection, "signal_efficiency"),
+    "signal_efficiency": (signal_efficiency_at, "background_efficiency"),
+}
+_PATTERN = re.compile(r"^(background_rejection|signal_efficiency)@([0-9]*\.?[0-9]+)$")
+
+
+def get_scorer_names() -> list[str]:
+    """The names :func:`get_scorer` accepts (``@x`` takes any level in (0, 1])."""
+    return sorted(
+        [
+            *_FIXED,
+            *(f"background_rejection@{x}" for x in ("0.3", "0.5", "0.7", "0.9")),
+            "background_rejection@<signal efficiency>",
+            "signal_efficiency@<background efficiency>",
+        ]
+    )
+
+
+def _with_weight_request(scorer: Any) -> Any:
+    # A scorer's set_score_request raises while routing is disabled; the request set here
+    # is stored on the scorer and used whenever routing is enabled later. With routing
+    # disabled, scikit-learn passes sample_weight to any scorer whose function accepts it.
+    with config_context(enable_metadata_routing=True):
+        scorer.set_score_request(sample_weight=True)
+    return scorer
+
+
+def get_scorer(name: str) -> Any:
+    """A scikit-learn scorer for an sklhep metric, requesting ``sample_weight``.
+
+    The scorer can be passed as ``scoring=`` to ``GridSearchCV``, ``cross_validate`` and
+    the like. It requests ``sample_weight`` for metadata routing (so the evaluation weights
+    reach it when ``sklearn.set_config(enable_metadata_routing=True)``); with routing
+    disabled it accepts ``scorer(estimator, X, y, sample_weight=w)`` as usual.
+
+    Names (see ``docs/metrics.md``):
+
+    ``"roc_auc"``
+        :func:`roc_auc_score` on ``decision_function`` (else ``predict_proba``); binary or
+        one-vs-rest multi-class.
+    ``"roc_auc_ovr"``, ``"roc_auc_ovo"``
+        :func:`roc_auc_score` on ``predict_proba`` with ``multi_class="ovr"``/``"ovo"``.
+    ``"background_rejection@x"``
+        :func:`background_rejection` at signal efficiency ``x`` (e.g. ``@0.3``, ``@0.5``,
+        ``@0.7``, ``@0.9``, or any level in (0, 1]).
+    ``"signal_efficiency@x"``
+        :func:`signal_efficiency_at` at background efficiency ``x``.
+    ``"neg_log_loss"``
+        Minus :func:`log_loss` (signed-weight safe) on ``predict_proba``.
+    ``"max_significance"``
+        The Asimov significance at the best cut (:func:`max_significance`, unit
+        luminosity: the weights must be normalised to the yields you expect).
+    ``"neg_resolution"``, ``"neg_abs_bias"``
+        Regression: minus the relative IQR :func:`resolution`, minus ``|bias|`` (relative,
+        median).
+
+    Parameters
+    ----------
+    name : str
+
+    Returns
+    -------
+    scorer : callable ``scorer(estimator, X, y, sample_weight=None)``
+
+    Raises
+    ------
+    ValueError
+        For an unknown name; the message lists the known ones.
+    """
+    if not isinstance(name, str):
+        raise ValueError(f"A scorer name must be a string, got {name!r}.")
+    if name in _FIXED:
+        func, response, greater, kwargs = _FIXED[name]
+        scorer = make_scorer(func, response_method=response, greater_is_better=greater, **kwargs)
+        return _with_weight_request(scorer)
+    match = _PATTERN.match(name)
+    if match:
+        func, param = _PARAMETRISED[match.group(1)]
+        level = float(match.group(2))
+        if not 0 < level <= 1 or not np.isfinite(level):
+            raise ValueError(f"The level in {name!r} must lie in (0, 1].")
+        scorer = make_scorer(func, response_method=_SCORE, **{param: level})
+        return _with_weight_request(scorer)
+    raise ValueError(f"Unknown sklhep scorer {name!r}; known names: {get_scorer_names()}.")
