@@ -1,0 +1,907 @@
+"""Multilayer perceptrons trained with signed sample weights: MLPClassifier, MLPRegressor."""
+
+from __future__ import annotations
+
+import copy
+import re
+from numbers import Integral, Real
+from typing import Any
+
+import numpy as np
+import torch
+from numpy.typing import ArrayLike, NDArray
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_context
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d
+
+from sklhep._early_stopping import train_validation_split
+from sklhep._validation import encode_classes, validate_fit_data, validate_predict_data
+from sklhep.base import SampleWeightRequestMixin
+from sklhep.neural_network._callbacks import (
+    DivergenceCheck,
+    EarlyStoppingBest,
+    LearningRateRecorder,
+    LearningRateSchedule,
+)
+from sklhep.neural_network._data import TensorData
+from sklhep.neural_network._module import ACTIVATIONS, WEIGHT_INITS, MLPModule
+from sklhep.neural_network._net import EVAL_BATCH_SIZE, WeightedNet
+from sklhep.weights import (
+    NEGATIVE_WEIGHT_POLICIES,
+    balanced_class_weight,
+    check_sample_weight,
+    prepare_training_weights,
+    weighted_mean,
+    weighted_std,
+)
+
+__all__ = ["MLPClassifier", "MLPRegressor"]
+
+_OPTIMIZERS: dict[str, type[torch.optim.Optimizer]] = {
+    "adam": torch.optim.Adam,
+    "adamw": torch.optim.AdamW,
+    "nadam": torch.optim.NAdam,
+    "sgd": torch.optim.SGD,
+}
+_REGRESSION_LOSSES: dict[str, type[torch.nn.Module]] = {
+    "mse": torch.nn.MSELoss,
+    "mae": torch.nn.L1Loss,
+    "huber": torch.nn.HuberLoss,
+}
+_DEVICE_RE = re.compile(r"^(auto|cpu|cuda(:\d+)?)$")
+
+
+def _resolve_device(device: str) -> torch.device:
+    if not isinstance(device, str) or not _DEVICE_RE.match(device):
+        raise ValueError(f"device={device!r} is not one of 'auto', 'cpu', 'cuda' or 'cuda:N'.")
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if device.startswith("cuda"):
+        if not torch.cuda.is_available():
+            raise ValueError(
+                f"device={device!r} but PyTorch sees no CUDA device. Use device='auto' (CUDA "
+                "when available, else CPU) or device='cpu'."
+            )
+        index = torch.device(device).index
+        if index is not None and index >= torch.cuda.device_count():
+            raise ValueError(
+                f"device={device!r} but only {torch.cuda.device_count()} CUDA device(s) exist."
+            )
+    return torch.device(device)
+
+
+def _to_device(arr: NDArray[Any], device: torch.device, dtype: torch.dtype) -> torch.Tensor:
+    """A tensor on ``device`` when it fits there, else on the CPU (batches then move)."""
+    arr = np.ascontiguousarray(arr)
+    if not arr.flags.writeable:  # torch.as_tensor warns on read-only (e.g. memmap) arrays
+        arr = arr.copy()
+    t = torch.as_tensor(arr, dtype=dtype)
+    if device.type == "cpu":
+        return t
+    try:
+        return t.to(device)
+    except torch.cuda.OutOfMemoryError:  # pragma: no cover - needs a full GPU
+        return t.pin_memory()
+
+
+class _BaseMLP(SampleWeightRequestMixin, BaseEstimator):
+    """Shared parameters and training logic of MLPClassifier and MLPRegressor."""
+
+    _parameter_constraints: dict = {  # noqa: RUF012
+        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+        "activation": [StrOptions(set(ACTIVATIONS))],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+        "batch_norm": ["boolean"],
+        "weight_init": [StrOptions(set(WEIGHT_INITS))],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "l1": [Interval(Real, 0, None, closed="left")],
+        "optimizer": [StrOptions(set(_OPTIMIZERS))],
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "max_epochs": [Interval(Integral, 1, None, closed="left")],
+        "lr_schedule": [StrOptions({"plateau", "cosine"}), None],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "patience": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "negative_weights": [StrOptions(set(NEGATIVE_WEIGHT_POLICIES))],
+        "precision": [StrOptions({"float32", "float64"})],
+        "device": [str],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+        "callbacks": [list, None],
+    }
+
+    _is_classifier = False
+
+    def __init__(
+        self,
+        hidden_layer_sizes: tuple[int, ...] | int = (64, 32, 32),
+        *,
+        activation: str = "relu",
+        dropout: float = 0.0,
+        batch_norm: bool = False,
+        weight_init: str = "default",
+        alpha: float = 0.0,
+        l1: float = 0.0,
+        optimizer: str = "adam",
+        learning_rate: float = 1e-3,
+        batch_size: int = 1024,
+        max_epochs: int = 100,
+        lr_schedule: str | None = None,
+        early_stopping: bool = True,
+        validation_fraction: float = 0.1,
+        patience: int = 10,
+        tol: float = 1e-4,
+        negative_weights: str = "keep",
+        precision: str = "float32",
+        device: str = "auto",
+        random_state: int | np.random.RandomState | None = None,
+        verbose: int = 0,
+        callbacks: list[Any] | None = None,
+    ) -> None:
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.dropout = dropout
+        self.batch_norm = batch_norm
+        self.weight_init = weight_init
+        self.alpha = alpha
+        self.l1 = l1
+        self.optimizer = optimizer
+        self.learning_rate = learning_rate
+        self.batch_size = batch_size
+        self.max_epochs = max_epochs
+        self.lr_schedule = lr_schedule
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.patience = patience
+        self.tol = tol
+        self.negative_weights = negative_weights
+        self.precision = precision
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+        self.callbacks = callbacks
+
+    # -- family-specific hooks (overridden) ------------------------------------------------
+    def _validate_targets(self, X: Any, y: Any, *, first: bool, classes: Any) -> Any: ...
+
+    def _n_outputs(self) -> int: ...
+
+    def _criterion(self) -> type[torch.nn.Module]: ...
+
+    def _loss_kind(self) -> str: ...
+
+    def _target_tensor(self, y: Any, device: torch.device) -> torch.Tensor: ...
+
+    def _class_weight(self) -> Any:
+        return None
+
+    # -- building ---------------------------------------------------------------------------
+    def _dtype(self) -> torch.dtype:
+        return torch.float64 if self.precision == "float64" else torch.float32
+
+    def _hidden_sizes(self) -> tuple[int, ...]:
+        sizes = self.hidden_layer_sizes
+        sizes = (int(sizes),) if isinstance(sizes, Integral) else tuple(int(s) for s in sizes)
+        if any(s < 1 for s in sizes):
+            raise ValueError(f"hidden_layer_sizes must be positive integers, got {sizes}.")
+        return sizes
+
+    def _build_net(self, device: torch.device, seed: int, incremental: bool) -> None:
+        """Create ``module_`` and ``net_`` with a seeded initialisation."""
+        callbacks: list[tuple[str, Any]] = [
+            ("lr_recorder", LearningRateRecorder()),
+            ("divergence", DivergenceCheck()),
+        ]
+        if self.lr_schedule is not None:
+            callbacks.append(
+                (
+                    "lr_schedule",
+                    LearningRateSchedule(
+                        self.lr_schedule,
+                        self.max_epochs,
+                        patience=max(1, self.patience // 2),
+                        tol=self.tol,
+                    ),
+                )
+            )
+        if self.early_stopping and not incremental:
+            callbacks.append(("early_stopping", EarlyStoppingBest(self.patience, self.tol)))
+        for i, cb in enumerate(self.callbacks or []):
+            name, cb = cb if isinstance(cb, tuple) else (f"user_{i}_{type(cb).__name__}", cb)
+            callbacks.append((name, copy.deepcopy(cb)))
+
+        optimizer_kwargs: dict[str, Any] = {}
+        if self.optimizer == "sgd":
+            optimizer_kwargs["optimizer__momentum"] = 0.9
+        if self.optimizer == "adamw":
+            optimizer_kwargs["optimizer__weight_decay"] = self.alpha
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            module = MLPModule(
+                self.n_features_in_,
+                self._hidden_sizes(),
+                self._n_outputs(),
+                activation=self.activation,
+                dropout=self.dropout,
+                batch_norm=self.batch_norm,
+                weight_init=self.weight_init,
+            ).to(self._dtype())
+        self.net_ = WeightedNet(
+            module=module,
+            criterion=self._criterion(),
+            criterion__reduction="none",
+            optimizer=_OPTIMIZERS[self.optimizer],
+            lr=self.learning_rate,
+            batch_size=self.batch_size,
+            max_epochs=self.max_epochs,
+            train_split=None,
+            callbacks=callbacks,
+            device=str(device),
+            verbose=self.verbose,
+            loss_kind=self._loss_kind(),
+            alpha=0.0 if self.optimizer == "adamw" else self.alpha,
+            l1=self.l1,
+            **optimizer_kwargs,
+        )
+        self.net_.initialize()
+        self.module_ = self.net_.module_
+
+    def _tensor_data(
+        self, X: NDArray[Any], y: Any, weight: NDArray[np.float64], device: torch.device
+    ) -> TensorData:
+        """Float32 tensors, built once; the weights divided by their (net) sum."""
+        return TensorData(
+            X=_to_device(X, device, self._dtype()),
+            y=self._target_tensor(y, device),
+            weight=_to_device(weight / weight.sum(), device, self._dtype()),
+        )
+
+    # -- fitting ----------------------------------------------------------------------------
+    def _fit(
+        self,
+        X: Any,
+        y: Any,
+        sample_weight: ArrayLike | None,
+        *,
+        incremental: bool,
+        classes: Any = None,
+    ) -> Any:
+        first = not (incremental and hasattr(self, "net_"))
+        if first:
+            X, y = validate_fit_data(
+                self, X, y, multi_output=not self._is_classifier, y_numeric=not self._is_classifier
+            )
+        else:
+            X = validate_predict_data(self, X)
+        y = self._validate_targets(X, y, first=first, classes=classes)
+        device = _resolve_device(self.device) if first else torch.device(self.net_.device)
+        rng = check_random_state(self.random_state)
+        seed = int(rng.randint(np.iinfo(np.int32).max))
+        split_seed = int(rng.randint(np.iinfo(np.int32).max))
+        shuffle_seed = int(rng.randint(np.iinfo(np.int32).max))
+
+        signed = check_sample_weight(sample_weight, X)
+        labels = self._labels(y)
+        valid = None
+        if self.early_stopping and not incremental:
+            train_idx, valid_idx = train_validation_split(
+                labels if self._is_classifier else y,
+                signed,
+                validation_fraction=self.validation_fraction,
+                classifier=self._is_classifier,
+                random_state=split_seed,
+            )
+            w_valid = signed[valid_idx]
+            if self._is_classifier and self._class_weight() is not None:
+                w_valid = balanced_class_weight(labels[valid_idx], w_valid, self._class_weight())
+            X_valid, y_valid = X[valid_idx], y[valid_idx]
+            X, y, signed, labels = X[train_idx], y[train_idx], signed[train_idx], labels[train_idx]
+        w_train, mask = prepare_training_weights(
+            signed,
+            X,
+            labels if self._is_classifier else y,
+            negative_weights=self.negative_weights,
+            class_weight=self._class_weight(),
+            classifier=self._is_classifier,
+        )
+        if mask is not None:
+            X, y = X[mask], y[mask]
+        if first:
+            self._set_target_scaling(y, w_train)
+            self._build_net(device, seed, incremental)
+            self.history_: list[dict[str, Any]] = []
+        train = self._tensor_data(X, y, w_train, device)
+        if self.early_stopping and not incremental:
+            valid = self._tensor_data(X_valid, y_valid, w_valid, device)
+        generator = torch.Generator(device=train.X.device)
+        generator.manual_seed(shuffle_seed)
+
+        epochs = 1 if incremental else self.max_epochs
+        fork_devices = [device.index or 0] if device.type == "cuda" else []
+        with torch.random.fork_rng(devices=fork_devices):
+            torch.manual_seed(seed)  # dropout
+            self.net_.train(train, valid, epochs, generator)
+        self._collect_history()
+        return self
+
+    def _labels(self, y: Any) -> Any:
+        return y
+
+    def _set_target_scaling(self, y: Any, w: NDArray[np.float64]) -> None:
+        pass
+
+    def _collect_history(self) -> None:
+        self.history_ = [
+            {
+                "epoch": int(row["epoch"]),
+                "train_loss": row.get("train_loss"),
+                "valid_loss": row.get("valid_loss"),
+                "lr": row.get("lr"),
+                "duration": row.get("dur"),
+            }
+            for row in self.net_.history
+        ]
+        self.n_epochs_ = len(self.history_)
+        stopper = dict(self.net_.callbacks_).get("early_stopping")
+        best = getattr(stopper, "best_epoch_", None)
+        self.best_epoch_ = int(best) if best is not None else self.n_epochs_
+
+    # -- prediction -------------------------------------------------------------------------
+    def _forward(self, X: Any) -> NDArray[np.floating]:
+        check_is_fitted(self)
+        X = validate_predict_data(self, X)
+        device = torch.device(self.net_.device)
+        module = self.net_.module_
+        module.eval()
+        out = []
+        with torch.inference_mode():
+            for start in range(0, X.shape[0], EVAL_BATCH_SIZE):
+                xb = _to_device(X[start : start + EVAL_BATCH_SIZE], device, self._dtype())
+                out.append(module(xb).cpu())
+        return torch.cat(out).numpy() if out else np.empty((0, self._n_outputs()))
+
+    # -- pickling ---------------------------------------------------------------------------
+    def __getstate__(self) -> dict[str, Any]:
+        state = super().__getstate__()
+        # module_ is net_.module_: skorch pickles it with a device map, so that a model
+        # trained on a GPU loads on a CPU-only machine.
+        state.pop("module_", None)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        super().__setstate__(state)
+        if "net_" in state:
+            self.module_ = self.net_.module_
+
+    def __sklearn_is_fitted__(self) -> bool:
+        return hasattr(self, "net_")
+
+
+class MLPClassifier(ClassifierMixin, _BaseMLP):
+    """Multilayer-perceptron classifier trained with signed (negative) sample weights.
+
+    A PyTorch network trained through skorch. The training loss is the weighted mean of
+    the per-event losses, normalised by the net weight sum of the *whole* training set, so
+    that the fit converges to the net (signed-weight) distribution. Binary problems use one
+    logit with binary cross-entropy; multi-class problems a softmax with cross-entropy.
+
+    Read more in ``docs/mlp.md``.
+
+    Parameters
+    ----------
+    hidden_layer_sizes : int or tuple of int, default=(64, 32, 32)
+        The width of each hidden layer.
+    activation : {"relu", "leaky_relu", "elu", "selu", "gelu", "tanh", "sigmoid"}, \
+            default="relu"
+        The hidden layers' activation function.
+    dropout : float in [0, 1), default=0.0
+        Dropout probability after each hidden activation.
+    batch_norm : bool, default=False
+        Insert batch normalisation after each hidden linear layer. The batch statistics
+        are unweighted.
+    weight_init : {"default", "kaiming", "xavier"}, default="default"
+        ``"default"`` keeps PyTorch's initialisation.
+    alpha : float, default=0.0
+        L2 penalty ``alpha / 2 * sum(W**2)`` on the weight matrices (not the biases), added
+        to each batch's loss. With ``optimizer="adamw"`` it is AdamW's decoupled
+        ``weight_decay`` instead.
+    l1 : float, default=0.0
+        L1 penalty ``l1 * sum(|W|)`` on the weight matrices.
+    optimizer : {"adam", "adamw", "nadam", "sgd"}, default="adam"
+        ``"sgd"`` uses momentum 0.9.
+    learning_rate : float, default=1e-3
+        The initial learning rate.
+    batch_size : int, default=1024
+        Events per mini-batch. Use a value at least the number of events for full-batch
+        training.
+    max_epochs : int, default=100
+        The maximal number of passes over the training data.
+    lr_schedule : {"plateau", "cosine"} or None, default=None
+        ``"plateau"`` divides the learning rate by 10 when the (validation, else training)
+        loss has not improved by ``tol`` for ``max(1, patience // 2)`` epochs;
+        ``"cosine"`` anneals it to 0 over ``max_epochs``.
+    early_stopping : bool, default=True
+        Hold out ``validation_fraction`` of the events (stratified by class, with their
+        weights), stop when the weighted validation loss has not improved by more than
+        ``tol`` for ``patience`` epochs, and restore the weights of the best epoch. When
+        false, exactly ``max_epochs`` epochs are run on all events.
+    validation_fraction : float in (0, 1), default=0.1
+        The fraction of events held out for early stopping.
+    patience : int, default=10
+        Epochs without improvement before early stopping.
+    tol : float, default=1e-4
+        The minimal decrease of the validation loss that counts as an improvement.
+    negative_weights : {"keep", "abs", "drop", "clip"}, default="keep"
+        What training does with negative weights (see :mod:`sklhep.weights`). The
+        validation loss always uses the signed weights.
+    class_weight : "balanced", dict or None, default=None
+        ``"balanced"`` re-weights the classes to equal *net* weight; a dict multiplies each
+        class's weights. Applied to the training and validation weights.
+    precision : {"float32", "float64"}, default="float32"
+        The floating-point type of the parameters and of the computation. ``"float64"``
+        is slower but free of float32 rounding (e.g. for exact comparisons).
+    device : str, default="auto"
+        ``"auto"`` (CUDA when available, else CPU), ``"cpu"``, ``"cuda"`` or ``"cuda:N"``.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the initialisation, the validation split, the batch shuffling and dropout.
+        With an int, fits on the CPU are bit-for-bit reproducible.
+    verbose : int, default=0
+        Print a table of the losses at every epoch when positive.
+    callbacks : list of skorch callbacks or (name, callback) tuples, default=None
+        Extra skorch callbacks (TensorBoard, MLflow, W&B, ...), copied at every ``fit``.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        The class labels.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of the features, when X was a DataFrame with string column names.
+    net_ : skorch.NeuralNet
+        The trained skorch net.
+    module_ : torch.nn.Module
+        The trained PyTorch module (``net_.module_``).
+    history_ : list of dict
+        One dict per epoch with ``epoch``, ``train_loss``, ``valid_loss`` (``None``
+        without early stopping), ``lr`` and ``duration`` (seconds). Losses are weighted
+        means over the whole set.
+    n_epochs_ : int
+        Number of epochs run (over all ``fit``/``partial_fit`` calls since the last fit).
+    best_epoch_ : int
+        The epoch whose weights were kept (the last one without early stopping).
+
+    See Also
+    --------
+    MLPRegressor : The regression counterpart.
+    sklearn.neural_network.MLPClassifier : scikit-learn's MLP, without negative weights.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklhep import MLPClassifier
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(2000, 3)); y = (X[:, 0] > 0).astype(int)
+    >>> w = np.where(rng.random(2000) < 0.1, -1.0, 1.0)
+    >>> clf = MLPClassifier((16,), max_epochs=5, random_state=0).fit(X, y, sample_weight=w)
+    >>> clf.predict_proba(X[:2]).shape
+    (2, 2)
+    """
+
+    _parameter_constraints: dict = {  # noqa: RUF012
+        **_BaseMLP._parameter_constraints,
+        "class_weight": [StrOptions({"balanced"}), dict, None],
+    }
+    _is_classifier = True
+
+    def __init__(
+        self,
+        hidden_layer_sizes: tuple[int, ...] | int = (64, 32, 32),
+        *,
+        activation: str = "relu",
+        dropout: float = 0.0,
+        batch_norm: bool = False,
+        weight_init: str = "default",
+        alpha: float = 0.0,
+        l1: float = 0.0,
+        optimizer: str = "adam",
+        learning_rate: float = 1e-3,
+        batch_size: int = 1024,
+        max_epochs: int = 100,
+        lr_schedule: str | None = None,
+        early_stopping: bool = True,
+        validation_fraction: float = 0.1,
+        patience: int = 10,
+        tol: float = 1e-4,
+        negative_weights: str = "keep",
+        class_weight: str | dict[Any, float] | None = None,
+        precision: str = "float32",
+        device: str = "auto",
+        random_state: int | np.random.RandomState | None = None,
+        verbose: int = 0,
+        callbacks: list[Any] | None = None,
+    ) -> None:
+        super().__init__(
+            hidden_layer_sizes,
+            activation=activation,
+            dropout=dropout,
+            batch_norm=batch_norm,
+            weight_init=weight_init,
+            alpha=alpha,
+            l1=l1,
+            optimizer=optimizer,
+            learning_rate=learning_rate,
+            batch_size=batch_size,
+            max_epochs=max_epochs,
+            lr_schedule=lr_schedule,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            patience=patience,
+            tol=tol,
+            negative_weights=negative_weights,
+            precision=precision,
+            device=device,
+            random_state=random_state,
+            verbose=verbose,
+            callbacks=callbacks,
+        )
+        self.class_weight = class_weight
+
+    def _class_weight(self) -> Any:
+        return self.class_weight
+
+    def _validate_targets(self, X: Any, y: Any, *, first: bool, classes: Any) -> Any:
+        if first:
+            if classes is not None:
+                self.classes_ = np.unique(np.asarray(classes))
+                if self.classes_.shape[0] < 2:
+                    raise ValueError(
+                        f"classes={classes!r} has fewer than two classes; a classifier needs "
+                        "at least two."
+                    )
+                y = column_or_1d(y, warn=True)
+                check_classification_targets(y)
+                return self._encode_known(y)
+            self.classes_, encoded = encode_classes(y)
+            return encoded
+        y = column_or_1d(y, warn=True)
+        check_classification_targets(y)
+        if y.shape[0] != X.shape[0]:
+            raise ValueError(f"y has {y.shape[0]} entries but X has {X.shape[0]} events.")
+        return self._encode_known(y)
+
+    def _encode_known(self, y: NDArray[Any]) -> NDArray[np.intp]:
+        unknown = np.setdiff1d(y, self.classes_)
+        if unknown.size:
+            raise ValueError(
+                f"y has labels {unknown.tolist()} that are not in classes_ "
+                f"{self.classes_.tolist()}: pass every label in classes= at the first "
+                "partial_fit call."
+            )
+        return np.searchsorted(self.classes_, y).astype(np.intp)
+
+    def _labels(self, y: Any) -> Any:
+        # Original labels in messages and class_weight keys.
+        return self.classes_[y]
+
+    def _n_outputs(self) -> int:
+        return 1 if self.classes_.shape[0] == 2 else int(self.classes_.shape[0])
+
+    def _loss_kind(self) -> str:
+        return "binary" if self.classes_.shape[0] == 2 else "multiclass"
+
+    def _criterion(self) -> type[torch.nn.Module]:
+        if self.classes_.shape[0] == 2:
+            return torch.nn.BCEWithLogitsLoss
+        return torch.nn.CrossEntropyLoss
+
+    def _target_tensor(self, y: Any, device: torch.device) -> torch.Tensor:
+        dtype = self._dtype() if self.classes_.shape[0] == 2 else torch.long
+        return _to_device(np.asarray(y), device, dtype)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None) -> Any:
+        """Train the network from scratch.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+            Features (any float or integer dtype; float32 is used internally).
+        y : array-like of shape (n_samples,)
+            Class labels of any type.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Signed per-event weights; ``None`` means unit weights.
+
+        Returns
+        -------
+        self : MLPClassifier
+        """
+        for attr in ("net_", "module_"):
+            self.__dict__.pop(attr, None)
+        return self._fit(X, y, sample_weight, incremental=False)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(
+        self,
+        X: ArrayLike,
+        y: ArrayLike,
+        sample_weight: ArrayLike | None = None,
+        classes: ArrayLike | None = None,
+    ) -> Any:
+        """Train for one epoch on a chunk, continuing from the current state.
+
+        The first call builds the network (pass every label in ``classes`` when a chunk
+        may miss a class); later calls continue with the same optimizer state. There is no
+        early stopping. Each chunk's loss is normalised by that chunk's own net weight sum.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+        sample_weight : array-like of shape (n_samples,), default=None
+        classes : array-like of shape (n_classes,), default=None
+            All the class labels; used at the first call only.
+
+        Returns
+        -------
+        self : MLPClassifier
+        """
+        return self._fit(X, y, sample_weight, incremental=True, classes=classes)
+
+    def predict_proba(self, X: ArrayLike) -> NDArray[np.float64]:
+        """Class probabilities, shape (n_samples, n_classes), in the order of ``classes_``."""
+        logits = self._forward(X).astype(np.float64)
+        if self.classes_.shape[0] == 2:
+            p = 1.0 / (1.0 + np.exp(-logits[:, 0]))
+            return np.column_stack([1.0 - p, p])
+        logits -= logits.max(axis=1, keepdims=True)
+        e = np.exp(logits)
+        return e / e.sum(axis=1, keepdims=True)
+
+    def predict(self, X: ArrayLike) -> NDArray[Any]:
+        """The most probable class of each event."""
+        proba = self.predict_proba(X)
+        return self.classes_[np.argmax(proba, axis=1)]
+
+
+class MLPRegressor(RegressorMixin, _BaseMLP):
+    """Multilayer-perceptron regressor trained with signed (negative) sample weights.
+
+    The targets are standardised internally with the signed-weighted mean and standard
+    deviation of the training targets (so raw GeV-scale targets train well), and
+    predictions are transformed back. 1-D and 2-D targets are supported. The training loss
+    is the weighted mean of the per-event losses (``mse``, ``mae`` or ``huber`` on the
+    standardised scale, averaged over targets), normalised by the net weight sum of the
+    whole training set.
+
+    Read more in ``docs/mlp.md``.
+
+    Parameters
+    ----------
+    hidden_layer_sizes : int or tuple of int, default=(64, 32, 32)
+        The width of each hidden layer.
+    activation : {"relu", "leaky_relu", "elu", "selu", "gelu", "tanh", "sigmoid"}, \
+            default="relu"
+        The hidden layers' activation function.
+    dropout : float in [0, 1), default=0.0
+        Dropout probability after each hidden activation.
+    batch_norm : bool, default=False
+        Insert batch normalisation after each hidden linear layer.
+    weight_init : {"default", "kaiming", "xavier"}, default="default"
+        ``"default"`` keeps PyTorch's initialisation.
+    alpha : float, default=0.0
+        L2 penalty ``alpha / 2 * sum(W**2)`` on the weight matrices; AdamW's
+        ``weight_decay`` with ``optimizer="adamw"``.
+    l1 : float, default=0.0
+        L1 penalty ``l1 * sum(|W|)`` on the weight matrices.
+    optimizer : {"adam", "adamw", "nadam", "sgd"}, default="adam"
+        ``"sgd"`` uses momentum 0.9.
+    learning_rate : float, default=1e-3
+        The initial learning rate.
+    batch_size : int, default=1024
+        Events per mini-batch.
+    max_epochs : int, default=100
+        The maximal number of passes over the training data.
+    lr_schedule : {"plateau", "cosine"} or None, default=None
+        See :class:`MLPClassifier`.
+    early_stopping : bool, default=True
+        Stop on the weighted validation loss and restore the best epoch's weights.
+    validation_fraction : float in (0, 1), default=0.1
+        The fraction of events held out for early stopping.
+    patience : int, default=10
+        Epochs without improvement before early stopping.
+    tol : float, default=1e-4
+        The minimal decrease of the validation loss that counts as an improvement.
+    negative_weights : {"keep", "abs", "drop", "clip"}, default="keep"
+        What training does with negative weights (see :mod:`sklhep.weights`).
+    loss : {"mse", "mae", "huber"}, default="mse"
+        The per-event loss on the standardised targets (Huber with ``delta=1``).
+    precision : {"float32", "float64"}, default="float32"
+        The floating-point type of the parameters and of the computation. ``"float64"``
+        is slower but free of float32 rounding (e.g. for exact comparisons).
+    device : str, default="auto"
+        ``"auto"``, ``"cpu"``, ``"cuda"`` or ``"cuda:N"``.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the initialisation, the validation split, the shuffling and dropout.
+    verbose : int, default=0
+        Print a table of the losses at every epoch when positive.
+    callbacks : list of skorch callbacks or (name, callback) tuples, default=None
+        Extra skorch callbacks, copied at every ``fit``.
+
+    Attributes
+    ----------
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of the features, when X was a DataFrame with string column names.
+    net_ : skorch.NeuralNet
+        The trained skorch net.
+    module_ : torch.nn.Module
+        The trained PyTorch module.
+    y_mean_, y_scale_ : ndarray of shape (n_outputs,)
+        The weighted mean and standard deviation used to standardise the targets.
+    history_ : list of dict
+        One dict per epoch (``epoch``, ``train_loss``, ``valid_loss``, ``lr``,
+        ``duration``); losses are on the standardised scale.
+    n_epochs_ : int
+        Number of epochs run.
+    best_epoch_ : int
+        The epoch whose weights were kept.
+
+    See Also
+    --------
+    MLPClassifier : The classification counterpart.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklhep import MLPRegressor
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(2000, 2)); y = 100.0 * X[:, 0] + 500.0
+    >>> reg = MLPRegressor((16,), max_epochs=5, random_state=0).fit(X, y)
+    >>> reg.predict(X[:3]).shape
+    (3,)
+    """
+
+    _parameter_constraints: dict = {  # noqa: RUF012
+        **_BaseMLP._parameter_constraints,
+        "loss": [StrOptions(set(_REGRESSION_LOSSES))],
+    }
+
+    def __init__(
+        self,
+        hidden_layer_sizes: tuple[int, ...] | int = (64, 32, 32),
+        *,
+        activation: str = "relu",
+        dropout: float = 0.0,
+        batch_norm: bool = False,
+        weight_init: str = "default",
+        alpha: float = 0.0,
+        l1: float = 0.0,
+        optimizer: str = "adam",
+        learning_rate: float = 1e-3,
+        batch_size: int = 1024,
+        max_epochs: int = 100,
+        lr_schedule: str | None = None,
+        early_stopping: bool = True,
+        validation_fraction: float = 0.1,
+        patience: int = 10,
+        tol: float = 1e-4,
+        negative_weights: str = "keep",
+        loss: str = "mse",
+        precision: str = "float32",
+        device: str = "auto",
+        random_state: int | np.random.RandomState | None = None,
+        verbose: int = 0,
+        callbacks: list[Any] | None = None,
+    ) -> None:
+        super().__init__(
+            hidden_layer_sizes,
+            activation=activation,
+            dropout=dropout,
+            batch_norm=batch_norm,
+            weight_init=weight_init,
+            alpha=alpha,
+            l1=l1,
+            optimizer=optimizer,
+            learning_rate=learning_rate,
+            batch_size=batch_size,
+            max_epochs=max_epochs,
+            lr_schedule=lr_schedule,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            patience=patience,
+            tol=tol,
+            negative_weights=negative_weights,
+            precision=precision,
+            device=device,
+            random_state=random_state,
+            verbose=verbose,
+            callbacks=callbacks,
+        )
+        self.loss = loss
+
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags
+
+    def _validate_targets(self, X: Any, y: Any, *, first: bool, classes: Any) -> Any:
+        y = check_array(
+            y, ensure_2d=False, dtype=np.float64, input_name="y", ensure_all_finite=True
+        )
+        if y.ndim > 2:
+            raise ValueError(f"y must be 1-D or 2-D, got shape {y.shape}.")
+        if y.shape[0] != X.shape[0]:
+            raise ValueError(f"y has {y.shape[0]} entries but X has {X.shape[0]} events.")
+        y2 = y.reshape(y.shape[0], -1)
+        if first:
+            self._y_ndim = y.ndim
+        elif y2.shape[1] != self.y_mean_.shape[0]:
+            raise ValueError(
+                f"y has {y2.shape[1]} target(s) but the model was fitted with "
+                f"{self.y_mean_.shape[0]}."
+            )
+        return y2
+
+    def _set_target_scaling(self, y: Any, w: NDArray[np.float64]) -> None:
+        self.y_mean_ = np.atleast_1d(np.asarray(weighted_mean(y, w), dtype=np.float64))
+        scale = np.atleast_1d(np.asarray(weighted_std(y, w), dtype=np.float64))
+        self.y_scale_ = np.where((scale > 0) & np.isfinite(scale), scale, 1.0)
+
+    def _n_outputs(self) -> int:
+        return int(self.y_mean_.shape[0])
+
+    def _loss_kind(self) -> str:
+        return "regression"
+
+    def _criterion(self) -> type[torch.nn.Module]:
+        return _REGRESSION_LOSSES[self.loss]
+
+    def _target_tensor(self, y: Any, device: torch.device) -> torch.Tensor:
+        return _to_device((y - self.y_mean_) / self.y_scale_, device, self._dtype())
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None) -> Any:
+        """Train the network from scratch.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+            Features (any float or integer dtype; float32 is used internally).
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Targets, in any units (they are standardised internally).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Signed per-event weights; ``None`` means unit weights.
+
+        Returns
+        -------
+        self : MLPRegressor
+        """
+        for attr in ("net_", "module_"):
+            self.__dict__.pop(attr, None)
+        return self._fit(X, y, sample_weight, incremental=False)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(
+        self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None
+    ) -> Any:
+        """Train for one epoch on a chunk, continuing from the current state.
+
+        The target standardisation is fixed by the first chunk. Each chunk's loss is
+        normalised by that chunk's own net weight sum; there is no early stopping.
+
+        Returns
+        -------
+        self : MLPRegressor
+        """
+        return self._fit(X, y, sample_weight, incremental=True)
+
+    def predict(self, X: ArrayLike) -> NDArray[np.float64]:
+        """Predicted targets, shape (n_samples,) or (n_samples, n_outputs) like ``y``."""
+        out = self._forward(X).astype(np.float64) * self.y_scale_ + self.y_mean_
+        return out.ravel() if self._y_ndim == 1 else out

@@ -1,0 +1,197 @@
+"""The skorch net that trains the MLP with a globally normalised weighted loss.
+
+This follows skorch's FAQ recipe for sample weights -- the weights travel inside the batch
+(``X`` is a dict ``{"X": features, "sample_weight": weights}``) and :meth:`get_loss`
+multiplies the per-event losses (``reduction="none"``) by them -- with two changes:
+
+* the weights are divided once, before training, by the weight sum ``W`` of the *whole*
+  set, never by a batch's own sum (which can be zero or negative with signed weights). A
+  training batch's loss is ``(N / B) * sum_batch(w_i * l_i) / W`` with ``N`` the number
+  of training events and ``B = min(batch_size, N)``: an unbiased estimate of the weighted
+  mean loss ``sum_all(w_i * l_i) / W``, the same constant for every batch. The recorded
+  ``train_loss`` and ``valid_loss`` are ``sum_all(w_i * l_i) / W`` of their set, i.e.
+  weighted means;
+* skorch's per-batch bookkeeping (a ``.item()`` device sync, history records and
+  callback notifications for every batch) is skipped unless a callback actually listens
+  to per-batch events. Losses are accumulated on the device and synchronised once per
+  epoch.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+import torch
+from skorch import NeuralNet
+from skorch.callbacks import Callback, EpochTimer, PrintLog
+
+from sklhep.neural_network._callbacks import StopTraining
+from sklhep.neural_network._data import TensorBatchIterator, TensorData
+
+__all__ = ["WeightedNet"]
+
+_BATCH_HOOKS = ("on_batch_begin", "on_batch_end", "on_grad_computed")
+
+#: Batch size used for the validation set and for prediction (no gradients are kept).
+EVAL_BATCH_SIZE = 65536
+
+
+def _listens_to_batches(cb: Any) -> bool:
+    return any(
+        getattr(type(cb), hook, None) is not getattr(Callback, hook) for hook in _BATCH_HOOKS
+    )
+
+
+class WeightedNet(NeuralNet):
+    """A :class:`skorch.NeuralNet` trained on :class:`TensorData` with signed weights.
+
+    Parameters (besides skorch's)
+    -----------------------------
+    loss_kind : {"binary", "multiclass", "regression"}
+        How targets and outputs are shaped for the criterion.
+    alpha : float
+        L2 penalty ``alpha / 2 * sum(W**2)`` over the weight matrices (not biases), added
+        to every training batch's loss.
+    l1 : float
+        L1 penalty ``l1 * sum(|W|)`` over the weight matrices.
+    """
+
+    def __init__(
+        self,
+        module: Any,
+        criterion: Any,
+        *args: Any,
+        loss_kind: str = "binary",
+        alpha: float = 0.0,
+        l1: float = 0.0,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(module, criterion, *args, **kwargs)
+        self.loss_kind = loss_kind
+        self.alpha = alpha
+        self.l1 = l1
+
+    # -- callbacks -----------------------------------------------------------------------
+    @property
+    def _default_callbacks(self) -> list[tuple[str, Callback]]:
+        # skorch's PassthroughScoring callbacks average per-batch losses; the losses are
+        # recorded per epoch by run_single_epoch instead.
+        callbacks: list[tuple[str, Callback]] = [("epoch_timer", EpochTimer())]
+        if self.verbose:
+            callbacks.append(("print_log", PrintLog()))
+        return callbacks
+
+    def initialize_callbacks(self) -> WeightedNet:
+        super().initialize_callbacks()
+        self._batch_hooks = any(_listens_to_batches(cb) for _, cb in self.callbacks_)
+        return self
+
+    # -- data ----------------------------------------------------------------------------
+    def get_iterator(self, dataset: Any, training: bool = False) -> TensorBatchIterator:
+        return TensorBatchIterator(
+            dataset,
+            self.batch_size if training else max(self.batch_size, EVAL_BATCH_SIZE),
+            shuffle=training,
+            generator=getattr(self, "generator", None),
+            device=torch.device(self.device),
+        )
+
+    # -- loss ----------------------------------------------------------------------------
+    def get_loss(
+        self, y_pred: torch.Tensor, y_true: torch.Tensor, X: Any = None, training: bool = False
+    ) -> torch.Tensor:
+        if self.loss_kind == "binary":
+            y_pred = y_pred.squeeze(1)
+        per_event = self.criterion_(y_pred, y_true)
+        if per_event.ndim > 1:  # several regression targets: mean over targets
+            per_event = per_event.mean(dim=1)
+        weighted = torch.dot(per_event, X["sample_weight"])
+        self._batch_weighted_sum = weighted.detach()
+        if not training:
+            return weighted
+        loss = weighted * self._train_scale
+        if self.alpha:
+            loss = loss + 0.5 * self.alpha * sum(
+                (w * w).sum() for w in self.module_.weight_matrices()
+            )
+        if self.l1:
+            loss = loss + self.l1 * sum(w.abs().sum() for w in self.module_.weight_matrices())
+        return loss
+
+    # -- steps ---------------------------------------------------------------------------
+    def train_step(self, batch: Any, **fit_params: Any) -> dict[str, torch.Tensor]:
+        if self._batch_hooks:
+            return super().train_step(batch, **fit_params)
+        Xi, yi = batch
+        self.optimizer_.zero_grad(set_to_none=True)
+        y_pred = self.module_(**Xi)
+        loss = self.get_loss(y_pred, yi, X=Xi, training=True)
+        loss.backward()
+        self.optimizer_.step()
+        return {"loss": loss, "y_pred": y_pred}
+
+    def validation_step(self, batch: Any, **fit_params: Any) -> dict[str, torch.Tensor]:
+        Xi, yi = batch
+        with torch.no_grad():
+            y_pred = self.module_(**Xi)
+            loss = self.get_loss(y_pred, yi, X=Xi, training=False)
+        return {"loss": loss, "y_pred": y_pred}
+
+    def run_single_epoch(
+        self, iterator: Any, training: bool, prefix: str, step_fn: Any, **fit_params: Any
+    ) -> None:
+        if iterator is None:
+            return
+        self._set_training(training)
+        hooks = self._batch_hooks
+        total: torch.Tensor | float = 0.0
+        batch_count = 0
+        for batch in iterator:
+            if hooks:
+                self.notify("on_batch_begin", batch=batch, training=training)
+            step = step_fn(batch, **fit_params)
+            total = total + self._batch_weighted_sum
+            if hooks:
+                self.history.record_batch(prefix + "_loss", step["loss"].item())
+                self.history.record_batch(prefix + "_batch_size", len(batch[1]))
+                self.notify("on_batch_end", batch=batch, training=training, **step)
+            batch_count += 1
+        # One device synchronisation per epoch.
+        self.history.record(prefix + "_loss", float(total))
+        self.history.record(prefix + "_batch_count", batch_count)
+
+    # -- loop ----------------------------------------------------------------------------
+    def fit_loop(  # type: ignore[override]
+        self, X: TensorData, y: Any = None, epochs: int | None = None, **fit_params: Any
+    ) -> WeightedNet:
+        epochs = epochs if epochs is not None else self.max_epochs
+        valid = getattr(self, "valid_data", None)
+        kwargs = {"dataset_train": X, "dataset_valid": valid}
+        n = len(X)
+        self._train_scale = n / min(self.batch_size, n)
+        it_train = self.get_iterator(X, training=True)
+        it_valid = self.get_iterator(valid, training=False) if valid is not None else None
+        for _ in range(epochs):
+            self.notify("on_epoch_begin", **kwargs)
+            self.run_single_epoch(it_train, True, "train", self.train_step)
+            self.run_single_epoch(it_valid, False, "valid", self.validation_step)
+            self.notify("on_epoch_end", **kwargs)
+        return self
+
+    def train(
+        self, train: TensorData, valid: TensorData | None, epochs: int, generator: Any
+    ) -> WeightedNet:
+        """Train for up to ``epochs`` epochs; a callback may stop earlier."""
+        self.valid_data = valid
+        self.generator = generator
+        try:
+            self.notify("on_train_begin", X=train, y=None)
+            with contextlib.suppress(StopTraining, KeyboardInterrupt):
+                self.fit_loop(train, epochs=epochs)
+            self.notify("on_train_end", X=train, y=None)
+        finally:
+            # Never keep the data (or the generator) on the fitted net.
+            self.valid_data = None
+            self.generator = None
+        return self
