@@ -19,6 +19,7 @@ __all__ = ["main"]
 
 # name -> (module providing add_arguments/run, one-line help)
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
+    "bench": ("sklhep.bench._cli", "train an MLP and a BDT on the same events and compare them"),
     "info": ("sklhep.cli", "print versions of sklhep and its engines, and the devices found"),
 }
 

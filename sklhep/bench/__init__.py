@@ -1,0 +1,22 @@
+"""``sklhep bench``: does a neural net beat a BDT on my problem, with my weights?
+
+:func:`run_bench` trains :class:`sklhep.MLPClassifier` and :class:`sklhep.BDTClassifier`
+(or the regressors) with event-number cross-evaluation on the built-in dataset or on ROOT
+files, and writes ``report.json``, ``report.md`` and PNG plots. The command line is
+``sklhep bench``; see ``docs/bench.md`` for the report's keys.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sklhep.bench._config import TASKS, BenchConfig
+
+__all__ = ["TASKS", "BenchConfig", "run_bench"]
+
+
+def run_bench(config: BenchConfig) -> dict[str, Any]:
+    """Run the benchmark described by ``config``; write and return the report."""
+    from sklhep.bench._runner import run_bench as _run
+
+    return _run(config)

@@ -1,0 +1,110 @@
+"""``sklhep bench``: NN vs BDT on the built-in dataset or on your ROOT files."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from sklhep.bench._config import MODELS, TASKS, BenchConfig
+
+__all__ = ["add_arguments", "run"]
+
+EXAMPLES = """\
+examples:
+  sklhep bench --out bench-report
+  sklhep bench --task regression --quick --out reg-report
+  sklhep bench --out offshell --tree tree --branches pt mass eta \\
+      --samples sig=sig_Events.root bkg1=bkg1_Events.root bkg2=bkg2_Events.root
+  sklhep bench --config analysis.toml --out report
+"""
+
+
+def _mapping(items: list[str] | None, what: str) -> dict[str, list[str]] | None:
+    if not items:
+        return None
+    out: dict[str, list[str]] = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not name or not value:
+            raise ValueError(f"{what} must look like NAME=VALUE, got {item!r}")
+        out.setdefault(name, []).extend(v for v in value.split(",") if v)
+    return out
+
+
+def _labels(items: list[str] | None) -> dict[str, Any] | None:
+    mapping = _mapping(items, "--labels")
+    if mapping is None:
+        return None
+    return {k: int(v[0]) if v[0].lstrip("-").isdigit() else v[0] for k, v in mapping.items()}
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.epilog = EXAMPLES
+    parser.add_argument("--out", required=True, help="output folder for report.json/.md and PNGs")
+    parser.add_argument("--task", choices=TASKS, help="binary (default), multiclass, regression")
+    parser.add_argument("--quick", action="store_true", help="a small run, well under a minute")
+    parser.add_argument("--config", help="a TOML file with any of these options as keys")
+    gen = parser.add_argument_group("built-in dataset (used when no --samples are given)")
+    gen.add_argument("--n-events", type=int, help="events to generate")
+    gen.add_argument("--negative-fraction", type=float, help="fraction of negative weights")
+    gen.add_argument("--n-features", type=int, help="number of features")
+    root = parser.add_argument_group("ROOT input (sklhep.io.read_root)")
+    root.add_argument("--samples", nargs="+", metavar="NAME=PATH[,PATH]", help="sample files")
+    root.add_argument("--tree", help="tree name")
+    root.add_argument("--branches", nargs="+", help="feature branches or expressions")
+    root.add_argument("--weight", help="weight branch or expression, e.g. 'genWeight*puWeight'")
+    root.add_argument("--labels", nargs="+", metavar="NAME=LABEL", help="sample -> class label")
+    root.add_argument("--cut", help="selection, e.g. 'pt > 20'")
+    root.add_argument("--event", help="event-number branch for the folds (default: row index)")
+    root.add_argument("--target", help="regression target branch")
+    root.add_argument("--sample-scale", nargs="+", metavar="NAME=FACTOR", help="σ·L/Σw per sample")
+    root.add_argument("--max-entries", type=int, help="read at most this many entries per file")
+    run_group = parser.add_argument_group("training")
+    run_group.add_argument("--folds", type=int, help="cross-evaluation folds (default 3)")
+    run_group.add_argument("--models", help=f"comma-separated subset of {','.join(MODELS)}")
+    run_group.add_argument("--seed", type=int, help="random_state of data and models")
+    run_group.add_argument("--device", help="auto (default), cpu or cuda")
+    run_group.add_argument("--max-epochs", type=int, help="MLP epochs (early stopping is on)")
+    run_group.add_argument("--n-estimators", type=int, help="BDT trees (early stopping is on)")
+    run_group.add_argument("--no-progress", action="store_true", help="no progress bars")
+
+
+def config_from_args(args: argparse.Namespace) -> BenchConfig:
+    scale = _mapping(args.sample_scale, "--sample-scale")
+    options: dict[str, Any] = {
+        "out": args.out,
+        "task": args.task,
+        "quick": args.quick or None,
+        "n_events": args.n_events,
+        "negative_fraction": args.negative_fraction,
+        "n_features": args.n_features,
+        "folds": args.folds,
+        "models": tuple(m.strip() for m in args.models.split(",")) if args.models else None,
+        "random_state": args.seed,
+        "device": args.device,
+        "max_epochs": args.max_epochs,
+        "n_estimators": args.n_estimators,
+        "samples": _mapping(args.samples, "--samples"),
+        "tree": args.tree,
+        "branches": args.branches,
+        "weight": args.weight,
+        "labels": _labels(args.labels),
+        "cut": args.cut,
+        "event": args.event,
+        "target": args.target,
+        "sample_scale": {k: float(v[0]) for k, v in scale.items()} if scale else None,
+        "max_entries": args.max_entries,
+        "progress": False if args.no_progress else None,
+    }
+    if args.config:
+        return BenchConfig.from_toml(args.config, **options)
+    return BenchConfig(**{k: v for k, v in options.items() if v is not None})
+
+
+def run(args: argparse.Namespace) -> int:
+    from sklhep.bench._runner import run_bench
+
+    config = config_from_args(args)
+    run_bench(config)
+    return 0

@@ -1,0 +1,352 @@
+"""Train the MLP and the BDT with event-number cross-evaluation, measure, and report."""
+
+from __future__ import annotations
+
+import itertools
+import sys
+import time
+from collections.abc import Callable
+from datetime import datetime, timezone
+from typing import Any
+
+import numpy as np
+import sklearn
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
+from tqdm.auto import tqdm
+
+import sklhep
+from sklhep import metrics
+from sklhep.bench._config import BenchConfig
+from sklhep.bench._data import BenchData, describe, load_data
+from sklhep.bench._report import write_reports
+from sklhep.model_selection import CrossEvaluator, EventNumberKFold
+
+__all__ = ["REJECTION_EFFICIENCIES", "run_bench"]
+
+REJECTION_EFFICIENCIES = (0.3, 0.5, 0.7, 0.9)
+N_PERMUTATION_EVENTS = 20_000
+N_RESOLUTION_BINS = 8
+
+
+def _make_model(name: str, config: BenchConfig) -> Any:
+    seed = config.random_state
+    if name == "mlp":
+        from sklhep import MLPClassifier, MLPRegressor
+
+        cls = MLPRegressor if config.task == "regression" else MLPClassifier
+        mlp = cls(
+            hidden_layer_sizes=(64, 32, 32),
+            max_epochs=config.max_epochs or (10 if config.quick else 30),
+            batch_size=512 if config.quick else 1024,
+            early_stopping=True,
+            patience=5,
+            device=config.device,
+            random_state=seed,
+        )
+        return Pipeline([("scaler", StandardScaler()), ("mlp", mlp)])
+    from sklhep import BDTClassifier, BDTRegressor
+
+    cls = BDTRegressor if config.task == "regression" else BDTClassifier
+    return cls(
+        n_estimators=config.n_estimators or (100 if config.quick else 400),
+        max_depth=6,
+        learning_rate=0.1,
+        early_stopping_rounds=20,
+        device=config.device,
+        random_state=seed,
+    )
+
+
+def _final_estimator(model: Any) -> Any:
+    return model[-1] if isinstance(model, Pipeline) else model
+
+
+def _signal_score(config: BenchConfig, proba: np.ndarray) -> np.ndarray:
+    # binary: P(class 1); multi-class: the first class (the first sample) against the rest
+    return proba[:, 1] if config.task == "binary" else proba[:, 0]
+
+
+def _signal_truth(config: BenchConfig, y: np.ndarray, classes: np.ndarray) -> np.ndarray:
+    signal = classes[1] if config.task == "binary" else classes[0]
+    return (y == signal).astype(int)
+
+
+def _lumi_weights(config: BenchConfig, is_signal: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Weights normalised to the signal and background yields of a luminosity.
+
+    Generated data: signal sums to ``signal_yield`` and background to ``background_yield``.
+    ROOT data: the weights as read (times ``sample_scale``), assumed normalised already.
+    """
+    if config.from_root:
+        return w
+    out = w.astype(np.float64).copy()
+    for mask, target in (
+        (is_signal == 1, config.signal_yield),
+        (is_signal == 0, config.background_yield),
+    ):
+        out[mask] *= target / w[mask].sum()
+    return out
+
+
+def _permutation_importance(
+    predict: Callable[[np.ndarray], np.ndarray],
+    X: np.ndarray,
+    names: list[str],
+    score: Callable[[np.ndarray], float],
+    rng: np.random.Generator,
+) -> dict[str, float]:
+    """Drop of the weighted score when each feature is shuffled (one repeat)."""
+    base = score(predict(X))
+    out = {}
+    for j, name in enumerate(names):
+        shuffled = X.copy()
+        shuffled[:, j] = rng.permutation(shuffled[:, j])
+        out[name] = float(base - score(predict(shuffled)))
+    return out
+
+
+def _classification_metrics(
+    config: BenchConfig, data: BenchData, cv: CrossEvaluator, proba: np.ndarray
+) -> dict[str, Any]:
+    y, w = data.y, data.sample_weight
+    classes = _final_estimator(cv.estimators_[0]).classes_
+    truth = _signal_truth(config, y, classes)
+    score = _signal_score(config, proba)
+    if config.task == "binary":
+        auc = metrics.roc_auc_score(y, proba[:, 1], sample_weight=w)
+    else:
+        auc = metrics.roc_auc_score(y, proba, sample_weight=w, multi_class="ovr")
+    rejection = {
+        f"{eff:g}": metrics.background_rejection(
+            truth, score, signal_efficiency=eff, sample_weight=w
+        )
+        for eff in REJECTION_EFFICIENCIES
+    }
+    best = metrics.max_significance(truth, score, sample_weight=_lumi_weights(config, truth, w))
+    # TMVA's overtraining check on the first fold's model: its training vs its test events
+    test = np.asarray(cv.cv.split(data.X, y, data.event).__next__()[1])
+    train = np.setdiff1d(np.arange(len(y)), test)
+    model0 = cv.estimators_[0]
+    overtraining = {
+        "train_idx": train,
+        "test_idx": test,
+        "train_score": _signal_score(config, model0.predict_proba(data.X.to_numpy()[train])),
+        "test_score": score[test],
+    }
+    ks = {}
+    for name, value in (("signal", 1), ("background", 0)):
+        tr, te = truth[train] == value, truth[test] == value
+        ks[name] = float(
+            metrics.ks_test(
+                overtraining["train_score"][tr],
+                overtraining["test_score"][te],
+                weights_train=w[train][tr],
+                weights_test=w[test][te],
+            ).pvalue
+        )
+    return {
+        "auc": float(auc),
+        "background_rejection": {k: float(v) for k, v in rejection.items()},
+        "max_significance": {
+            "cut": float(best.cut),
+            "significance": float(best.significance),
+            "s": float(best.s),
+            "b": float(best.b),
+        },
+        "ks_pvalue": ks,
+        "_overtraining": overtraining,
+        "_signal_score": score,
+        "_truth": truth,
+    }
+
+
+def _regression_metrics(data: BenchData, pred: np.ndarray) -> dict[str, Any]:
+    y, w = data.y.astype(np.float64), data.sample_weight
+    res = metrics.resolution(y, pred, sample_weight=w, relative=True, method="central68")
+    bias = metrics.bias(y, pred, sample_weight=w, relative=True)
+    edges = np.unique(np.quantile(y, np.linspace(0, 1, N_RESOLUTION_BINS + 1)))
+    binned = []
+    for lo, hi in itertools.pairwise(edges):
+        m = (y >= lo) & ((y < hi) if hi < edges[-1] else (y <= hi))
+        if m.sum() < 10 or not w[m].sum() > 0:
+            continue
+        binned.append(
+            {
+                "target_low": float(lo),
+                "target_high": float(hi),
+                "n_events": int(m.sum()),
+                "resolution": float(
+                    metrics.resolution(
+                        y[m], pred[m], sample_weight=w[m], relative=True, method="central68"
+                    )
+                ),
+                "bias": float(metrics.bias(y[m], pred[m], sample_weight=w[m], relative=True)),
+            }
+        )
+    return {"resolution": float(res), "bias": float(bias), "binned": binned}
+
+
+def _training_info(model: Any) -> dict[str, Any]:
+    est = _final_estimator(model)
+    info: dict[str, Any] = {"history": getattr(est, "history_", None)}
+    if hasattr(est, "n_epochs_"):
+        info["n_epochs"] = int(est.n_epochs_)
+    if hasattr(est, "best_iteration_"):
+        info["best_iteration"] = int(est.best_iteration_)
+    return info
+
+
+def run_bench(config: BenchConfig) -> dict[str, Any]:
+    """Run the benchmark described by ``config``; write and return the report."""
+    config.out.mkdir(parents=True, exist_ok=True)
+    show = config.progress
+    phases = 2 + 3 * len(config.models)
+    with tqdm(
+        total=phases,
+        disable=not show,
+        desc="sklhep bench",
+        unit="step",
+        file=sys.stderr,
+        dynamic_ncols=True,
+    ) as bar:
+        bar.set_postfix_str("loading data")
+        data = load_data(config)
+        bar.update()
+        report: dict[str, Any] = {
+            "sklhep_version": sklhep.__version__,
+            "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "task": config.task,
+            "folds": config.folds,
+            "data": describe(data),
+            "models": {},
+        }
+        extras: dict[str, Any] = {"data": data, "models": {}}
+        rng = np.random.default_rng(config.random_state)
+        names = [str(c) for c in data.X.columns]
+        for name in config.models:
+            label = name.upper()
+            cv = CrossEvaluator(_make_model(name, config), cv=EventNumberKFold(config.folds))
+            bar.set_postfix_str(f"{label}: training {config.folds} folds")
+            with sklearn.config_context(enable_metadata_routing=True):
+                sklhep.request_sample_weight(cv)
+                start = time.perf_counter()
+                cv.fit(data.X, data.y, groups=data.event, sample_weight=data.sample_weight)
+                fit_time = time.perf_counter() - start
+            bar.update()
+            bar.set_postfix_str(f"{label}: predicting")
+            start = time.perf_counter()
+            if config.task == "regression":
+                out = cv.predict(data.X, groups=data.event)
+            else:
+                out = cv.predict_proba(data.X, groups=data.event)
+            infer_time = time.perf_counter() - start
+            bar.update()
+            bar.set_postfix_str(f"{label}: metrics")
+            result: dict[str, Any] = {
+                "fit_time_s": fit_time,
+                "inference_events_per_s": len(data.y) / max(infer_time, 1e-12),
+            }
+            if config.task == "regression":
+                result.update(_regression_metrics(data, out))
+                w = data.sample_weight
+                sub = rng.choice(len(data.y), min(N_PERMUTATION_EVENTS, len(data.y)), False)
+                ysub, wsub = data.y[sub], w[sub]
+
+                def score(p, ysub=ysub, wsub=wsub):
+                    return -metrics.resolution(ysub, p, sample_weight=wsub, method="central68")
+
+                result["permutation_importance"] = _permutation_importance(
+                    cv.estimators_[0].predict, data.X.to_numpy()[sub], names, score, rng
+                )
+            else:
+                result.update(_classification_metrics(config, data, cv, out))
+                sub = rng.choice(len(data.y), min(N_PERMUTATION_EVENTS, len(data.y)), False)
+                tsub, wsub = result["_truth"][sub], data.sample_weight[sub]
+                model0 = cv.estimators_[0]
+
+                def score(p, tsub=tsub, wsub=wsub):
+                    return metrics.roc_auc_score(tsub, p, sample_weight=wsub)
+
+                result["permutation_importance"] = _permutation_importance(
+                    lambda X, m=model0: _signal_score(config, m.predict_proba(X)),
+                    data.X.to_numpy()[sub],
+                    names,
+                    score,
+                    rng,
+                )
+            est = _final_estimator(cv.estimators_[0])
+            if hasattr(est, "feature_importances_"):
+                result["feature_importances_gain"] = {
+                    str(c): float(v)
+                    for c, v in zip(
+                        data.X.columns,
+                        np.mean(
+                            [_final_estimator(m).feature_importances_ for m in cv.estimators_],
+                            axis=0,
+                        ),
+                        strict=True,
+                    )
+                }
+            result.update(_training_info(cv.estimators_[0]))
+            extras["models"][label] = {
+                "prediction": out,
+                **{k: result.pop(k) for k in list(result) if k.startswith("_")},
+            }
+            report["models"][label] = result
+            bar.update()
+        bar.set_postfix_str("writing report and plots")
+        write_reports(config, report, extras)
+        bar.update()
+    print_summary(report)
+    return report
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)
+
+
+def summary_rows(report: dict[str, Any]) -> list[tuple[str, list[str]]]:
+    """The rows of the summary table: (metric, [value per model])."""
+    models = report["models"]
+    names = list(models)
+    keys: list[tuple[str, Callable[[dict[str, Any]], Any]]] = []
+    if report["task"] == "regression":
+        keys += [
+            ("resolution (central 68 %, relative)", lambda m: m["resolution"]),
+            ("bias (relative)", lambda m: m["bias"]),
+        ]
+    else:
+        keys.append(("weighted AUC", lambda m: m["auc"]))
+        keys += [
+            (f"bkg rejection @ εS={e}", lambda m, e=e: m["background_rejection"][e])
+            for e in ("0.3", "0.5", "0.7", "0.9")
+        ]
+        keys += [
+            ("max Asimov Z", lambda m: m["max_significance"]["significance"]),
+            ("KS p (signal)", lambda m: m["ks_pvalue"]["signal"]),
+            ("KS p (background)", lambda m: m["ks_pvalue"]["background"]),
+        ]
+    keys += [
+        ("training time [s]", lambda m: m["fit_time_s"]),
+        ("inference [events/s]", lambda m: m["inference_events_per_s"]),
+    ]
+    return [(label, [_fmt(get(models[n])) for n in names]) for label, get in keys]
+
+
+def print_summary(report: dict[str, Any]) -> None:
+    d = report["data"]
+    print(
+        f"\nsklhep bench: {report['task']}, {d['n_events']} events, {d['n_features']} features, "
+        f"{d['negative_fraction']:.1%} negative weights, "
+        f"effective sample size {d['effective_sample_size']:.0f}, {report['folds']} folds"
+    )
+    names = list(report["models"])
+    rows = summary_rows(report)
+    width = max(len(r[0]) for r in rows)
+    print(f"{'':{width}}  " + "  ".join(f"{n:>10}" for n in names))
+    for label, values in rows:
+        print(f"{label:{width}}  " + "  ".join(f"{v:>10}" for v in values))
+    print(f"report: {report.get('out', '')}")
