@@ -20,8 +20,11 @@ from sklearn.utils.validation import check_is_fitted, check_random_state
 from sklhep._early_stopping import train_validation_split
 from sklhep._validation import encode_classes, validate_fit_data, validate_predict_data
 from sklhep.base import SampleWeightRequestMixin
+from sklhep.ensemble import _dask
 from sklhep.ensemble._objectives import (
     LOSSES,
+    SIGNED_MAX_STEP_MARGIN,
+    SIGNED_MAX_STEP_STD,
     BinaryLogistic,
     Loss,
     SignedObjective,
@@ -32,6 +35,7 @@ from sklhep.weights import (
     balanced_class_weight,
     check_sample_weight,
     prepare_training_weights,
+    weighted_std,
 )
 
 __all__ = ["BDTClassifier", "BDTRegressor"]
@@ -239,7 +243,21 @@ class _BaseBDT(SampleWeightRequestMixin, BaseEstimator):
             "validate_parameters": True,
         }
 
+    def _signed_max_delta_step(self, y: NDArray[Any], w: NDArray[np.float64]) -> float:
+        """Bound on a leaf's value (before the learning rate) on the signed path.
+
+        With signed hessians a leaf's step is the exact Newton step on the net loss; where
+        the leaf's net weight is small that step is noisy, so it is bounded (see
+        ``SIGNED_MAX_STEP_MARGIN`` and ``SIGNED_MAX_STEP_STD`` in ``_objectives``).
+        """
+        if self._classifier:
+            return SIGNED_MAX_STEP_MARGIN
+        spread = float(np.max(np.atleast_1d(weighted_std(y, w))))
+        return SIGNED_MAX_STEP_STD * spread if spread > 0 else 0.0
+
     def _fit(self, X: Any, y: Any, sample_weight: ArrayLike | None) -> _BaseBDT:
+        if _dask.is_dask_collection(X, y, sample_weight):
+            return _dask.fit(self, X, y, sample_weight)  # xgboost.dask
         X, y = validate_fit_data(self, X, y, allow_nan=True, y_numeric=not self._classifier)
         y_train_all = self._prepare_targets(y)
         sw = check_sample_weight(sample_weight, X)
@@ -275,6 +293,9 @@ class _BaseBDT(SampleWeightRequestMixin, BaseEstimator):
         )
         if mask is not None:
             X_tr, y_tr = X_tr[mask], y_tr[mask]
+        # Net mean weight 1: the optimum is unchanged, and min_child_weight, reg_lambda and
+        # gamma are in units of (net) events whatever the weights' normalisation.
+        w_tr = w_tr * (w_tr.shape[0] / w_tr.sum())
         if self._classifier:
             present = np.unique(y_tr)
             if present.shape[0] < self.classes_.shape[0]:
@@ -299,6 +320,7 @@ class _BaseBDT(SampleWeightRequestMixin, BaseEstimator):
                 loss, y_obj, w_tr, n_outputs=n_outputs, record=not self.verbose
             )
             params["base_score"] = [float(m) for m in margin0]
+            params["max_delta_step"] = self._signed_max_delta_step(y_tr, w_tr)
             if n_outputs > 1:
                 params["num_class"] = n_outputs
         else:
@@ -425,8 +447,10 @@ _SHARED_PARAMS_DOC = """
     colsample_bytree : float in (0, 1], default=1.0
         Fraction of the features sampled for each tree.
     min_child_weight : float, default=1.0
-        Minimum hessian sum in a leaf. With negative weights the hessian sum uses
-        :math:`|w|`, so it bounds the number of effective events either way.
+        Minimum hessian sum in a leaf, in units of events: the weights are rescaled to a
+        net mean of 1 first. With negative weights the hessian sum is the leaf's *net* sum,
+        so no leaf with a non-positive net weight can be formed (see ``docs/bdt.md``);
+        10-100 is good practice with signed weights.
     reg_lambda : float, default=1.0
         L2 regularisation of the leaf values.
     reg_alpha : float, default=0.0
@@ -625,6 +649,8 @@ class BDTClassifier(ClassifierMixin, _BaseBDT):
         -------
         ndarray of shape (n_samples,) or (n_samples, n_classes)
         """
+        if _dask.is_dask_collection(X):
+            return _dask.predict(self, X, "decision_function")
         margin = self._raw_predict(X)
         if self.n_classes_ == 2:
             return margin.reshape(-1).astype(np.float64)
@@ -637,6 +663,8 @@ class BDTClassifier(ClassifierMixin, _BaseBDT):
         -------
         ndarray of shape (n_samples, n_classes)
         """
+        if _dask.is_dask_collection(X):
+            return _dask.predict(self, X, "predict_proba")
         margin = self.decision_function(X)
         if self.n_classes_ == 2:
             p1 = expit(margin)
@@ -650,6 +678,8 @@ class BDTClassifier(ClassifierMixin, _BaseBDT):
         -------
         ndarray of shape (n_samples,)
         """
+        if _dask.is_dask_collection(X):
+            return _dask.predict(self, X, "predict")
         margin = self.decision_function(X)
         idx = (margin > 0).astype(np.intp) if margin.ndim == 1 else margin.argmax(axis=1)
         return self.classes_[idx]
@@ -772,4 +802,6 @@ default="squared_error"
         -------
         ndarray of shape (n_samples,)
         """
+        if _dask.is_dask_collection(X):
+            return _dask.predict(self, X, "predict")
         return self._raw_predict(X).reshape(-1).astype(np.float64)

@@ -10,15 +10,17 @@ The signed objectives below use
 
 .. math::
 
-    g_i = w_i \, \ell'(F_i, y_i), \qquad h_i = |w_i| \, \ell''(F_i, y_i),
+    g_i = w_i \, \ell'(F_i, y_i), \qquad h_i = w_i \, \ell''(F_i, y_i),
 
-the gradient of the *net* weighted loss :math:`L(F) = \sum_i w_i \ell(F_i, y_i)` and a
-hessian that stays positive. A boosting round stops changing a leaf when its gradient
-sum vanishes, :math:`\sum_{i \in \text{leaf}} w_i \ell'(F, y_i) = 0`, which is exactly the
-stationarity condition of the net loss: the fixed point is the net optimum, whatever the
-(positive) hessian. Because :math:`\sum |w_i| \ell'' \ge |\sum w_i \ell''|`, the step is a
-damped Newton step; it never flips sign or blows up where positive and negative weights
-cancel.
+the gradient and hessian of the *net* weighted loss :math:`L(F) = \sum_i w_i \ell(F_i, y_i)`.
+A leaf's value is then the exact Newton step on the net loss in that leaf, and its fixed
+point, :math:`\sum_{i \in \text{leaf}} w_i \ell'(F, y_i) = 0`, is the net optimum. The
+hessian that enters every leaf value and split gain is the leaf's *net* sum, and xgboost
+accepts a split only when both children's sums reach ``min_child_weight`` (> 0), so no leaf
+with a non-positive net weight can be formed. Leaf values are bounded (``max_delta_step``)
+because a leaf whose net weight barely passes ``min_child_weight`` has a noisy step. The
+per-event choice :math:`|w_i| \ell''` was tried first: it diverges, because in a leaf with
+negative net weight its step points away from the optimum (see ``docs/bdt.md``).
 
 Every loss here works on float32 buffers that are allocated once per fit and reused at
 every boosting round.
@@ -36,6 +38,8 @@ from sklhep.weights import weighted_mean, weighted_quantile
 
 __all__ = [
     "LOSSES",
+    "SIGNED_MAX_STEP_MARGIN",
+    "SIGNED_MAX_STEP_STD",
     "AbsoluteError",
     "BinaryLogistic",
     "Loss",
@@ -49,6 +53,11 @@ __all__ = [
 HESS_EPS = 1e-16
 #: Probabilities are clipped to [PROB_EPS, 1 - PROB_EPS] in log-losses, as xgboost does.
 PROB_EPS = 1e-16
+#: Signed path: bound on a leaf's value (xgboost's ``max_delta_step``, before the learning
+#: rate), in units of margin for classifiers and of the target's weighted standard
+#: deviation for regressors. A regular logistic leaf's Newton step stays below about 2.
+SIGNED_MAX_STEP_MARGIN = 5.0
+SIGNED_MAX_STEP_STD = 0.5
 #: The pseudo-Huber slope (xgboost's ``huber_slope`` default).
 HUBER_SLOPE = 1.0
 
@@ -96,20 +105,20 @@ class Loss:
         margin: NDArray[Any],
         y: NDArray[Any],
         w: NDArray[Any],
-        abs_w: NDArray[Any],
+        hess_w: NDArray[Any],
         grad: NDArray[Any] | None = None,
         hess: NDArray[Any] | None = None,
     ) -> tuple[NDArray[Any], NDArray[Any]]:
-        """Signed-weight gradient ``w * ell'`` and positive hessian ``|w| * ell''``."""
+        """Signed-weight gradient ``w * ell'`` and hessian ``hess_w * ell''`` (``hess_w = w``)."""
         if grad is None:
             grad = np.empty_like(margin)
         if hess is None:
             hess = np.empty_like(margin)
         self.grad_hess_unweighted(margin, y, grad, hess)
         wc = w if margin.ndim == 1 else w[:, None]
-        awc = abs_w if margin.ndim == 1 else abs_w[:, None]
+        hwc = hess_w if margin.ndim == 1 else hess_w[:, None]
         np.multiply(grad, wc, out=grad)
-        np.multiply(hess, awc, out=hess)
+        np.multiply(hess, hwc, out=hess)
         return grad, hess
 
     def value(self, margin: NDArray[Any], y: NDArray[Any], w: NDArray[Any]) -> float:
@@ -211,7 +220,7 @@ class SoftmaxCrossEntropy(Loss):
         margin: NDArray[Any],
         y: NDArray[Any],
         w: NDArray[Any],
-        abs_w: NDArray[Any],
+        hess_w: NDArray[Any],
         grad: NDArray[Any] | None = None,
         hess: NDArray[Any] | None = None,
     ) -> tuple[NDArray[Any], NDArray[Any]]:
@@ -224,7 +233,7 @@ class SoftmaxCrossEntropy(Loss):
         np.subtract(1.0, grad, out=hess)
         np.multiply(hess, grad, out=hess)
         np.maximum(hess, HESS_EPS / 2, out=hess)
-        np.multiply(hess, (2.0 * abs_w)[:, None], out=hess)
+        np.multiply(hess, (2.0 * hess_w)[:, None], out=hess)
         np.multiply(grad, w[:, None], out=grad)
         grad[np.arange(grad.shape[0]), y] -= w
         return grad, hess
@@ -255,16 +264,16 @@ class SquaredError(Loss):
         margin: NDArray[Any],
         y: NDArray[Any],
         w: NDArray[Any],
-        abs_w: NDArray[Any],
+        hess_w: NDArray[Any],
         grad: NDArray[Any] | None = None,
         hess: NDArray[Any] | None = None,
     ) -> tuple[NDArray[Any], NDArray[Any]]:
         grad = np.subtract(margin, y, out=grad)
         grad *= w
         if hess is None:
-            hess = abs_w.astype(margin.dtype)
+            hess = hess_w.astype(margin.dtype)
         else:
-            hess[...] = abs_w
+            hess[...] = hess_w
         return grad, hess
 
     def pointwise(self, margin: NDArray[Any], y: NDArray[Any]) -> NDArray[Any]:
@@ -281,7 +290,7 @@ class SquaredError(Loss):
 class AbsoluteError(Loss):
     r"""Absolute error :math:`\ell = |F - y|`; the starting score is the net weighted median.
 
-    :math:`\ell'' = 0`, so the signed objective uses the constant hessian :math:`|w| / s`,
+    :math:`\ell'' = 0`, so the signed objective uses the constant hessian :math:`w / s`,
     with :math:`s` the net weighted mean absolute deviation of ``y`` around the median: a
     leaf's step is then at most ``learning_rate * s`` and the fixed point,
     :math:`\sum_{\text{leaf}} w_i \operatorname{sign}(F - y_i) = 0`, is the leaf's net
@@ -376,7 +385,8 @@ class SignedObjective:
         self.loss = loss
         self.y = y if y.dtype.kind in "iu" else y.astype(np.float32)
         self.w = sample_weight.astype(np.float32)
-        self.abs_w = np.abs(self.w)
+        # The hessian carries the signed weight too (see the module docstring).
+        self.hess_w = self.w
         self.w64 = np.asarray(sample_weight, dtype=np.float64)
         shape = (y.shape[0],) if n_outputs == 1 else (y.shape[0], n_outputs)
         self.grad = np.empty(shape, dtype=np.float32)
@@ -391,4 +401,4 @@ class SignedObjective:
         if self.record:
             # float32 dot product: the training metric does not need more, and it is cheap.
             self.losses.append(self.loss.metric_value(margin, self.y, self.w))
-        return self.loss.grad_hess(margin, self.y, self.w, self.abs_w, self.grad, self.hess)
+        return self.loss.grad_hess(margin, self.y, self.w, self.hess_w, self.grad, self.hess)

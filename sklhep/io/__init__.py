@@ -3,11 +3,14 @@
 :func:`read_root` reads the trees of one or more samples into a DataFrame of features,
 weights, labels and sample names; :func:`iterate_root` does the same in chunks;
 :func:`write_root` writes scores back as a tree aligned entry by entry with the input (a
-friend tree). See ``docs/io.md`` for the column syntax of jagged collections.
+friend tree); :func:`read_root_dask` gives read_root's DataFrame lazily, as a Dask
+DataFrame (``docs/distributed.md``). See ``docs/io.md`` for the column syntax of jagged
+collections.
 """
 
 from __future__ import annotations
 
+from sklhep.io._dask import read_root_dask
 from sklhep.io._errors import BranchNotFoundError, JaggedBranchError, TreeNotFoundError
 from sklhep.io._read import iterate_root, read_root
 from sklhep.io._write import write_root
@@ -18,5 +21,6 @@ __all__ = [
     "TreeNotFoundError",
     "iterate_root",
     "read_root",
+    "read_root_dask",
     "write_root",
 ]

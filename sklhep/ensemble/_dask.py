@@ -1,0 +1,480 @@
+r"""Distributed training of the BDTs on a Dask cluster, through :mod:`xgboost.dask`.
+
+:class:`~sklhep.ensemble.BDTClassifier` and :class:`~sklhep.ensemble.BDTRegressor` delegate
+here when ``X``, ``y`` or ``sample_weight`` is a Dask collection. The trees are grown by
+``xgboost.dask.train`` on the caller's ``distributed.Client``; sklhep adds no scheduler.
+
+Signed weights on the workers. A custom objective in xgboost.dask runs on each worker with
+that worker's local DMatrix, so the signed weight of every event must travel inside the
+DMatrix; DMatrix refuses negative weights. The weight field holds :math:`|w|`, and the
+sign travels in another per-row field:
+
+* classification: the label is ``k + K * [w < 0]`` for class index ``k`` of ``K``;
+* regression: ``label_lower_bound`` is ``-1`` for a negative weight and ``+1`` otherwise
+  (the bound is read by survival objectives only; the custom objective ignores it).
+
+The objective decodes :math:`w` and calls the same loss (gradient :math:`w\,\ell'`, hessian
+:math:`w\,\ell''`) as the single-machine fit, with the same net-mean-1 weight scale and
+leaf-value bound. The weighted metric sums
+:math:`\sum w_i \ell_i` and :math:`\sum w_i` on each worker and adds them across workers
+with ``xgboost.collective.allreduce``, so the history and early stopping see the exact net
+weighted loss of the whole data set.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from sklearn.utils.validation import check_random_state
+
+from sklhep import extras
+from sklhep.ensemble._objectives import (
+    SIGNED_MAX_STEP_MARGIN,
+    SIGNED_MAX_STEP_STD,
+    AbsoluteError,
+    Loss,
+)
+
+__all__ = ["fit", "is_dask_collection", "predict"]
+
+#: Bins of the weighted histogram that gives the starting median of the robust regressions.
+MEDIAN_BINS = 1 << 14
+
+
+def is_dask_collection(*objs: Any) -> bool:
+    """Whether any argument is a Dask collection (checked without importing Dask)."""
+    return any(obj is not None and hasattr(obj, "__dask_graph__") for obj in objs)
+
+
+def _client() -> Any:
+    distributed = extras.distributed()
+    try:
+        return distributed.default_client()
+    except ValueError:
+        raise ValueError(
+            "Dask input needs a running Dask cluster: create a distributed.Client first, e.g. "
+            "`from distributed import Client, LocalCluster; client = Client(LocalCluster())`, "
+            "or pass numpy/pandas data to train on this machine."
+        ) from None
+
+
+# --------------------------------------------------------------------------- input
+def _as_dask_2d(X: Any, what: str = "X") -> tuple[Any, list[str] | None]:
+    """X as a row-chunked 2-D Dask array with known chunks, and its column names."""
+    import dask.array as da
+    import dask.dataframe as dd
+
+    names = None
+    if isinstance(X, dd.DataFrame):
+        names = [str(c) for c in X.columns]
+        bad = [str(c) for c, t in X.dtypes.items() if not np.issubdtype(t, np.number)]
+        if bad:
+            raise TypeError(
+                f"{what} has non-numeric columns {bad}; the BDT needs numbers. Encode or drop "
+                "them first."
+            )
+        X = X.to_dask_array(lengths=True)
+    elif not isinstance(X, da.Array):
+        X = da.asarray(np.asarray(X))
+    if X.ndim != 2:
+        raise ValueError(f"{what} must be 2-D (n_samples, n_features), got {X.ndim} dimension(s).")
+    if not np.issubdtype(X.dtype, np.number) and X.dtype != np.bool_:
+        raise TypeError(
+            f"{what} has dtype {X.dtype}; the BDT needs numeric features (strings are not "
+            "supported). Encode them as numbers first."
+        )
+    if any(np.isnan(c) for c in X.chunks[0]):
+        X = X.compute_chunk_sizes()
+    return X.rechunk({1: -1}), names
+
+
+def _as_dask_1d(v: Any, chunks: tuple[int, ...], what: str) -> Any:
+    import dask.array as da
+    import dask.dataframe as dd
+
+    if isinstance(v, (dd.Series, dd.DataFrame)):
+        if isinstance(v, dd.DataFrame):
+            if len(v.columns) != 1:
+                raise ValueError(
+                    f"{what} must be 1-D, got a DataFrame of {len(v.columns)} columns."
+                )
+            v = v[v.columns[0]]
+        v = v.to_dask_array(lengths=True)
+    elif not isinstance(v, da.Array):
+        v = da.asarray(np.asarray(v))
+    if v.ndim == 2 and v.shape[1] == 1:
+        v = v[:, 0]
+    if v.ndim != 1:
+        raise ValueError(f"{what} must be 1-D, got shape {v.shape}.")
+    if any(np.isnan(c) for c in v.chunks[0]):
+        v = v.compute_chunk_sizes()
+    if v.shape[0] != sum(chunks):
+        raise ValueError(
+            f"{what} has {v.shape[0]} entries but X has {sum(chunks)} rows; they must match."
+        )
+    return v.rechunk((chunks,))
+
+
+# --------------------------------------------------------------------------- on workers
+class _SignedRows:
+    """Decodes (y, signed w, |w|) from a worker's local DMatrix, cached per DMatrix."""
+
+    def __init__(self, loss: Loss, n_classes: int, n_outputs: int) -> None:
+        self.loss = loss
+        self.n_classes = n_classes
+        self.n_outputs = n_outputs
+        self._cache: dict[int, tuple[Any, ...]] = {}
+
+    def rows(self, dmat: Any) -> tuple[Any, ...]:
+        key = id(dmat)
+        if key not in self._cache:
+            label = dmat.get_label()
+            abs_w = dmat.get_weight().astype(np.float32)
+            if self.n_classes:
+                negative = label >= self.n_classes
+                y: NDArray[Any] = label - self.n_classes * negative
+                y = y.astype(np.int32) if self.n_outputs > 1 else y.astype(np.float32)
+            else:
+                negative = dmat.get_float_info("label_lower_bound") < 0
+                y = label.astype(np.float32)
+            w = np.where(negative, -abs_w, abs_w).astype(np.float32)
+            self._cache[key] = (y, w, abs_w, w.astype(np.float64))
+        return self._cache[key]
+
+    def margin(self, predt: NDArray[Any]) -> NDArray[np.float32]:
+        shape = (-1,) if self.n_outputs == 1 else (-1, self.n_outputs)
+        return np.asarray(predt, dtype=np.float32).reshape(shape)
+
+
+class _DistributedObjective(_SignedRows):
+    """``obj(predt, dtrain)``: the signed-weight gradient and hessian on the local rows."""
+
+    def __call__(self, predt: NDArray[Any], dtrain: Any) -> tuple[NDArray, NDArray]:
+        y, w, _, _ = self.rows(dtrain)
+        return self.loss.grad_hess(self.margin(predt), y, w, w)  # signed hessian, as locally
+
+
+class _DistributedMetric(_SignedRows):
+    """``metric(predt, dmat)``: the net weighted loss over all workers (an allreduce)."""
+
+    def __init__(self, loss: Loss, n_classes: int, n_outputs: int, factor: float) -> None:
+        super().__init__(loss, n_classes, n_outputs)
+        self.factor = factor
+
+    def __call__(self, predt: NDArray[Any], dmat: Any) -> tuple[str, float]:
+        from xgboost import collective
+
+        y, _, _, w64 = self.rows(dmat)
+        per_event = self.loss.pointwise(self.margin(predt).astype(np.float64), y)
+        local = np.array([float(np.dot(per_event, w64)), float(w64.sum())])
+        total = collective.allreduce(local, collective.Op.SUM)
+        value = self.factor * total[0] / total[1] if total[1] > 0 else float("nan")
+        return self.loss.metric, float(value)
+
+
+def _metric_factor(loss: Loss, n_outputs: int) -> float:
+    """``metric_value / value`` of ``loss`` (2 for the MSE of the half squared error)."""
+    margin = np.full((1,) if n_outputs == 1 else (1, n_outputs), 0.5)
+    y = np.zeros(1, dtype=np.int64) if n_outputs > 1 else np.zeros(1)
+    w = np.ones(1)
+    return loss.metric_value(margin, y, w) / loss.value(margin, y, w)
+
+
+# --------------------------------------------------------------------------- fit
+def fit(est: Any, X: Any, y: Any, sample_weight: Any) -> Any:
+    """Fit ``est`` (a BDTClassifier or BDTRegressor) on Dask collections."""
+    xgb_dask = extras.xgboost_dask()
+    import dask
+    import dask.array as da
+
+    from sklhep.ensemble._bdt import _resolve_device
+
+    client = _client()
+    X, names = _as_dask_2d(X)
+    chunks = X.chunks[0]
+    if y is None:
+        raise ValueError("y is required: the BDT is a supervised estimator.")
+    y = _as_dask_1d(y, chunks, "y")
+    w = (
+        da.ones(X.shape[0], chunks=(chunks,), dtype=np.float64)
+        if sample_weight is None
+        else _as_dask_1d(sample_weight, chunks, "sample_weight").astype(np.float64)
+    )
+    if X.shape[0] == 0:
+        raise ValueError("X has 0 rows; the BDT needs at least one event per class.")
+    classifier = bool(est._classifier)
+
+    # One pass over the data for every check and every global number the fit needs.
+    checks = {"inf_X": da.isinf(X).any(), "bad_w": ~da.isfinite(w).all()}
+    if classifier:
+        checks["classes"] = da.unique(y)
+    else:
+        checks["bad_y"] = ~da.isfinite(y).all()
+        checks["y_min"], checks["y_max"] = y.min(), y.max()
+    (got,) = dask.compute(checks)
+    if got["inf_X"]:
+        raise ValueError(
+            "X contains infinite values. NaN means 'missing' to the BDT, but inf is an error: "
+            "replace it (e.g. with NaN) first."
+        )
+    if got["bad_w"]:
+        raise ValueError(
+            "sample_weight contains NaN or infinite values; every weight must be finite."
+        )
+    if not classifier and got["bad_y"]:
+        raise ValueError("y contains NaN or infinite values; regression targets must be finite.")
+
+    est.n_features_in_ = int(X.shape[1])
+    if names is not None:
+        est.feature_names_in_ = np.asarray(names, dtype=object)
+    elif hasattr(est, "feature_names_in_"):
+        del est.feature_names_in_
+
+    policy = est.negative_weights
+    n_classes = 0
+    if classifier:
+        classes = np.asarray(got["classes"])
+        if classes.dtype.kind in "fc" and np.isnan(classes).any():
+            raise ValueError("y contains NaN; every event needs a class label.")
+        if classes.shape[0] < 2:
+            raise ValueError(
+                f"y has a single class ({classes.tolist()}); a classifier needs at least two."
+            )
+        est.classes_ = classes
+        est.n_classes_ = n_classes = int(classes.shape[0])
+        y_code = y.map_blocks(lambda b: np.searchsorted(classes, b), dtype=np.int64)
+        groups, n_groups = y_code, n_classes
+    else:
+        y_code = None
+        groups, n_groups = da.zeros(X.shape[0], chunks=(chunks,), dtype=np.int64), 1
+
+    # Validation split (a seeded random fraction; stratification needs no global sort).
+    rng = check_random_state(est.random_state)
+    seed = int(rng.randint(np.iinfo(np.int32).max))
+    valid = None
+    if est.early_stopping_rounds is not None:
+        u = da.random.RandomState(seed).random_sample(X.shape[0], chunks=(chunks,))
+        valid = u < est.validation_fraction
+
+    def part(a: Any, keep: Any) -> Any:
+        return a if keep is None else a[keep]
+
+    train = None if valid is None else ~valid
+    g_tr = part(groups, train)
+    w_tr = part(w, train)
+
+    # Negative-weight policy and class weights, from per-class net sums (Dask reductions).
+    def bincount(values: Any) -> Any:
+        return da.bincount(g_tr, weights=values, minlength=n_groups)
+
+    sums = {
+        "net": bincount(w_tr),
+        "pos": bincount(da.maximum(w_tr, 0.0)),
+        "n_neg": bincount((w_tr < 0).astype(np.float64)),
+        "n": bincount(da.ones_like(w_tr)),
+    }
+    (s,) = dask.compute(sums)
+    what = "class" if classifier else "target"
+    for k in range(n_groups):
+        if s["n"][k] == 0 and classifier:
+            raise ValueError(
+                f"Class {est.classes_[k]!r} has no training events (the validation split took "
+                "them all); lower validation_fraction or add events of that class."
+            )
+    policy_factors = np.ones(n_groups)
+    n_events = float(s["n"].sum())
+    if policy == "abs":
+        w_tr = abs(w_tr)
+        net = bincount(w_tr).compute()
+    elif policy == "drop":
+        w_tr = da.maximum(w_tr, 0.0)  # a zero weight drops the event from every sum
+        net = s["pos"]
+        n_events -= float(s["n_neg"].sum())
+    elif policy == "clip":
+        # zero the negatives, rescale the positives to keep each class's net weight
+        _check_net(s["net"], s, est, classifier, what)
+        net = s["net"]
+        policy_factors = net / s["pos"]
+        w_tr = da.maximum(w_tr, 0.0)
+    else:
+        net = s["net"]
+    _check_net(net, s, est, classifier, what)
+    class_factors = np.ones(n_groups)
+    if classifier and est.class_weight is not None:
+        if isinstance(est.class_weight, str):  # "balanced", by net weight
+            class_factors = n_events / (n_classes * net)
+        else:
+            unknown = set(est.class_weight) - set(est.classes_.tolist())
+            if unknown:
+                raise ValueError(
+                    f"class_weight has labels {sorted(map(repr, unknown))} that are not in y "
+                    f"(classes: {est.classes_.tolist()})."
+                )
+            class_factors = np.array(
+                [float(est.class_weight.get(c, 1.0)) for c in est.classes_.tolist()]
+            )
+
+    def scaled(weights: Any, g: Any, factors: NDArray[np.float64]) -> Any:
+        if np.allclose(factors, 1.0):
+            return weights
+        return weights * g.map_blocks(lambda b: factors[b], dtype=np.float64)
+
+    # Net mean weight 1, as on one machine: min_child_weight etc. are in units of events.
+    norm = n_events / float((net * class_factors).sum())
+    w_tr = scaled(w_tr, g_tr, policy_factors * class_factors * norm)
+    net_final = net * class_factors * norm
+
+    loss = est._make_loss()
+    n_outputs = n_classes if n_classes > 2 else 1
+    if classifier:
+        margin0 = loss.init_margin(np.arange(n_classes), net_final)
+    else:
+        margin0 = _regression_margin(loss, part(y, train), w_tr, got, net_final[0])
+
+    device = _resolve_device(est.device)
+    n_threads = 1 if est.n_jobs is None else int(est.n_jobs)
+    params = est._booster_params(device, n_threads, seed)
+    if est.n_jobs is None or est.n_jobs < 1:
+        del params["nthread"]  # xgboost.dask uses each worker's threads
+    params["disable_default_eval_metric"] = True
+    params["base_score"] = [float(m) for m in np.atleast_1d(margin0)]
+    if classifier:
+        params["max_delta_step"] = SIGNED_MAX_STEP_MARGIN
+    else:  # as on one machine: half the target's weighted standard deviation
+        centre = float(np.atleast_1d(margin0)[0])
+        sq = float((w_tr * (part(y, train) - centre) ** 2).sum().compute()) / net_final[0]
+        params["max_delta_step"] = SIGNED_MAX_STEP_STD * float(np.sqrt(max(sq, 0.0)))
+    if n_outputs > 1:
+        params["num_class"] = n_outputs
+
+    def dmatrix(keep: Any, weights: Any) -> Any:
+        negative = weights < 0
+        kwargs: dict[str, Any] = {"weight": abs(weights), "missing": est.missing}
+        if classifier:
+            label = part(y_code, keep) + n_classes * negative.astype(np.int64)
+        else:
+            label = part(y, keep)
+            kwargs["label_lower_bound"] = da.where(negative, -1.0, 1.0)
+        return xgb_dask.DaskDMatrix(client, part(X, keep), label.astype(np.float32), **kwargs)
+
+    dtrain = dmatrix(train, w_tr)
+    evals = [(dtrain, "train")]
+    if valid is not None:
+        # The validation metric uses the signed weights, whatever negative_weights says.
+        w_va = scaled(part(w, valid), part(groups, valid), class_factors)
+        evals.append((dmatrix(valid, w_va), "validation"))
+    objective = _DistributedObjective(loss, n_classes, n_outputs)
+    metric = _DistributedMetric(loss, n_classes, n_outputs, _metric_factor(loss, n_outputs))
+    try:
+        result = xgb_dask.train(
+            client,
+            params,
+            dtrain,
+            num_boost_round=int(est.n_estimators),
+            evals=evals,
+            obj=objective,
+            custom_metric=metric,
+            early_stopping_rounds=est.early_stopping_rounds,
+            verbose_eval=int(est.verbose) if est.verbose else False,
+        )
+    except Exception as exc:
+        raise RuntimeError(
+            "Distributed BDT training failed on the Dask cluster "
+            f"({type(exc).__name__}: {exc}). The workers' logs (client.get_worker_logs()) "
+            "have the full traceback."
+        ) from exc
+
+    booster = result["booster"]
+    history = result["history"]
+    n_rounds = booster.num_boosted_rounds()
+    train_history = [float(v) for v in history["train"][loss.metric]]
+    if not np.all(np.isfinite(train_history)):
+        raise ValueError(
+            "Training produced a non-finite loss. Check the targets' scale and the weights."
+        )
+    est.history_ = {"train": {loss.metric: train_history}}
+    if valid is not None:
+        scores = [float(v) for v in history["validation"][loss.metric]]
+        est.history_["validation"] = {loss.metric: scores}
+        est.best_iteration_ = int(np.argmin(scores))
+        if est.best_iteration_ + 1 < n_rounds:
+            booster = booster[: est.best_iteration_ + 1]
+    else:
+        est.best_iteration_ = n_rounds - 1
+    from sklearn.utils._openmp_helpers import _openmp_effective_n_threads
+
+    est._n_threads = _openmp_effective_n_threads(est.n_jobs)
+    booster.set_param({"device": "cpu", "nthread": est._n_threads})
+    est.booster_ = booster
+    est.n_estimators_ = booster.num_boosted_rounds()
+    est.signed_objective_ = True
+    return est
+
+
+def _check_net(
+    net: NDArray[np.float64], s: dict[str, Any], est: Any, classifier: bool, what: str
+) -> None:
+    for k in np.flatnonzero(~(net > 0)):
+        name = f"class {est.classes_.tolist()[k]!r}" if classifier else "the training data"
+        raise ValueError(
+            f"The net sample weight of {name} is {net[k]:.6g} <= 0 ({int(s['n'][k])} events, "
+            f"{int(s['n_neg'][k])} with negative weight). Nothing can be learned from a "
+            "non-positive net distribution: check the weights' signs and normalisation, or "
+            "train with negative_weights='abs' or 'drop' (biased)."
+        )
+
+
+def _regression_margin(loss: Loss, y: Any, w: Any, got: dict[str, Any], net: float) -> Any:
+    """The net weighted mean (one reduction), or the median from a fine weighted histogram."""
+    import dask.array as da
+
+    if loss.metric == "mse":
+        mean = float((w * y).sum().compute()) / net
+        return loss.init_margin(np.array([mean]), np.ones(1))
+    lo, hi = float(got["y_min"]), float(got["y_max"])
+    if hi <= lo:
+        return loss.init_margin(np.array([lo]), np.ones(1))
+    counts, edges = da.histogram(y, bins=MEDIAN_BINS, range=(lo, hi), weights=w)
+    centres = 0.5 * (edges[1:] + edges[:-1])
+    counts = counts.compute()
+    used = counts != 0
+    margin = loss.init_margin(centres[used], counts[used])
+    if isinstance(loss, AbsoluteError):
+        # The scale (net mean absolute deviation) over the events, not the bin centres.
+        median = float(margin[0])
+        scale = float((w * abs(y - median)).sum().compute()) / net
+        loss.scale = scale if scale > 0 else loss.scale
+    return margin
+
+
+# --------------------------------------------------------------------------- predict
+def _apply(block: NDArray[Any], est: Any, method: str, names: Any) -> NDArray[Any]:
+    if names is not None:
+        import pandas as pd
+
+        block = pd.DataFrame(block, columns=names)
+    return np.asarray(getattr(est, method)(block))
+
+
+def predict(est: Any, X: Any, method: str) -> Any:
+    """``est.<method>`` on a Dask array or DataFrame, block by block: a Dask array."""
+    from sklearn.utils.validation import check_is_fitted
+
+    check_is_fitted(est, "booster_")
+    extras.dask()
+    X, names = _as_dask_2d(X)
+    if X.shape[1] != est.n_features_in_:
+        raise ValueError(
+            f"X has {X.shape[1]} features, but {type(est).__name__} is expecting "
+            f"{est.n_features_in_} features as input."
+        )
+    n_classes = getattr(est, "n_classes_", 0)
+    two_d = method == "predict_proba" or (method == "decision_function" and n_classes > 2)
+    dtype = est.classes_.dtype if method == "predict" and n_classes else np.dtype(np.float64)
+    if two_d:
+        return X.map_blocks(
+            _apply, est, method, names, dtype=dtype, chunks=(X.chunks[0], (n_classes,))
+        )
+    return X.map_blocks(_apply, est, method, names, dtype=dtype, drop_axis=1)
