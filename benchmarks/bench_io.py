@@ -89,6 +89,42 @@ def compare(
     }
 
 
+def suite(cfg: Any) -> list[dict[str, Any]]:
+    """The ``io`` part of ``python -m benchmarks`` (rows of same-run throughput ratios)."""
+    n_entries = max(1000, int((500_000 if cfg.quick else 2_000_000) * cfg.scale))
+    repeats = cfg.repeats or (5 if cfg.quick else 9)
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "flat.root"
+        branches = write_synthetic(path, n_entries)
+        file = str(path)
+        rows.append(
+            compare(
+                "synthetic 8 flat branches",
+                lambda: uproot.open(file)["events"].arrays(branches, library="np"),
+                lambda: read_root(file, tree="events", branches=branches),
+                repeats,
+                n_entries,
+            )
+        )
+    return [
+        {
+            "part": "io",
+            "case": f"{r['case']}, {r['entries']} entries",
+            "candidate": "read_root",
+            "reference": "uproot",
+            "kind": "throughput",
+            "ratio": r["throughput_ratio_median"],
+            "ratio_min": r["throughput_ratio_min"],
+            "ratio_max": r["throughput_ratio_max"],
+            "target": ">= 0.8",
+            "ok": r["throughput_ratio_median"] >= 0.8,
+            **r,
+        }
+        for r in rows
+    ]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="500k entries, fewer repeats")

@@ -13,6 +13,7 @@ import argparse
 import json
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from sklearn.metrics import roc_auc_score as sk_roc_auc_score
@@ -24,6 +25,47 @@ def _time(fn, *args, **kwargs) -> tuple[float, float]:
     t0 = time.perf_counter()
     value = fn(*args, **kwargs)
     return time.perf_counter() - t0, value
+
+
+def suite(cfg: Any) -> list[dict[str, Any]]:
+    """The ``metrics`` part of ``python -m benchmarks``: signed AUC vs scikit-learn's.
+
+    Both sides get the same non-negative weights (scikit-learn's only case), interleaved;
+    the row is the median of the per-pair time ratios (sklhep / sklearn).
+    """
+    n = max(1000, int((200_000 if cfg.quick else 2_000_000) * cfg.scale))
+    repeats = cfg.repeats or (3 if cfg.quick else 5)
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, n)
+    score = rng.normal(y * 0.8, 1.0).astype(np.float32).astype(np.float64)
+    w = rng.uniform(0.1, 2.0, n)
+    t_ours, t_sk = [], []
+    for i in range(repeats + 1):  # the first pair is a warm-up
+        pair = [
+            _time(roc_auc_score, y, score, sample_weight=w)[0],
+            _time(sk_roc_auc_score, y, score, sample_weight=w)[0],
+        ]
+        if i:
+            t_ours.append(pair[0])
+            t_sk.append(pair[1])
+    ratios = [a / b for a, b in zip(t_ours, t_sk, strict=True)]
+    median = float(np.median(ratios))
+    return [
+        {
+            "part": "metrics",
+            "case": f"ROC AUC, {n} events, w >= 0",
+            "candidate": "sklhep roc_auc_score",
+            "reference": "sklearn roc_auc_score",
+            "kind": "time",
+            "ratio": median,
+            "ratio_min": min(ratios),
+            "ratio_max": max(ratios),
+            "ratios": ratios,
+            "target": None,
+            "ok": None,
+            "events": n,
+        }
+    ]
 
 
 def main() -> None:

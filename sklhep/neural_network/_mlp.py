@@ -27,7 +27,7 @@ from sklhep.neural_network._callbacks import (
 )
 from sklhep.neural_network._data import TensorData
 from sklhep.neural_network._module import ACTIVATIONS, WEIGHT_INITS, MLPModule
-from sklhep.neural_network._net import EVAL_BATCH_SIZE, WeightedNet
+from sklhep.neural_network._net import AUTOCAST_DTYPES, EVAL_BATCH_SIZE, WeightedNet, autocast
 from sklhep.weights import (
     NEGATIVE_WEIGHT_POLICIES,
     balanced_class_weight,
@@ -107,7 +107,8 @@ class _BaseMLP(SampleWeightRequestMixin, BaseEstimator):
         "patience": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],
         "negative_weights": [StrOptions(set(NEGATIVE_WEIGHT_POLICIES))],
-        "precision": [StrOptions({"float32", "float64"})],
+        "precision": [StrOptions({"float32", "float64", *AUTOCAST_DTYPES})],
+        "compile": ["boolean"],
         "device": [str],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -137,6 +138,7 @@ class _BaseMLP(SampleWeightRequestMixin, BaseEstimator):
         tol: float = 1e-4,
         negative_weights: str = "keep",
         precision: str = "float32",
+        compile: bool = False,
         device: str = "auto",
         random_state: int | np.random.RandomState | None = None,
         verbose: int = 0,
@@ -160,6 +162,7 @@ class _BaseMLP(SampleWeightRequestMixin, BaseEstimator):
         self.tol = tol
         self.negative_weights = negative_weights
         self.precision = precision
+        self.compile = compile
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
@@ -245,6 +248,8 @@ class _BaseMLP(SampleWeightRequestMixin, BaseEstimator):
             loss_kind=self._loss_kind(),
             alpha=0.0 if self.optimizer == "adamw" else self.alpha,
             l1=self.l1,
+            precision=self.precision,
+            compile_module=bool(self.compile),
             **optimizer_kwargs,
         )
         self.net_.initialize()
@@ -279,6 +284,11 @@ class _BaseMLP(SampleWeightRequestMixin, BaseEstimator):
             X = validate_predict_data(self, X)
         y = self._validate_targets(X, y, first=first, classes=classes)
         device = _resolve_device(self.device) if first else torch.device(self.net_.device)
+        if self.precision == "fp16" and device.type != "cuda":
+            raise ValueError(
+                f"precision='fp16' needs a CUDA device, but the model trains on {device.type!r}."
+                " On the CPU use precision='bf16' (bfloat16 autocast) or 'float32'."
+            )
         rng = check_random_state(self.random_state)
         seed = int(rng.randint(np.iinfo(np.int32).max))
         split_seed = int(rng.randint(np.iinfo(np.int32).max))
@@ -358,15 +368,15 @@ class _BaseMLP(SampleWeightRequestMixin, BaseEstimator):
         module = self.net_.module_
         module.eval()
         out = []
-        with torch.inference_mode():
+        with torch.inference_mode(), autocast(device, self.precision):
             for start in range(0, X.shape[0], EVAL_BATCH_SIZE):
                 xb = _to_device(X[start : start + EVAL_BATCH_SIZE], device, self._dtype())
-                out.append(module(xb).cpu())
+                out.append(module(xb).float().cpu())
         return torch.cat(out).numpy() if out else np.empty((0, self._n_outputs()))
 
     # -- pickling ---------------------------------------------------------------------------
     def __getstate__(self) -> dict[str, Any]:
-        state = super().__getstate__()
+        state = dict(super().__getstate__())  # a copy: object.__getstate__ is __dict__
         # module_ is net_.module_: skorch pickles it with a device map, so that a model
         # trained on a GPU loads on a CPU-only machine.
         state.pop("module_", None)
@@ -441,9 +451,18 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     class_weight : "balanced", dict or None, default=None
         ``"balanced"`` re-weights the classes to equal *net* weight; a dict multiplies each
         class's weights. Applied to the training and validation weights.
-    precision : {"float32", "float64"}, default="float32"
-        The floating-point type of the parameters and of the computation. ``"float64"``
-        is slower but free of float32 rounding (e.g. for exact comparisons).
+    precision : {"float32", "float64", "bf16", "fp16"}, default="float32"
+        The arithmetic of training and prediction. ``"float32"`` and ``"float64"`` set the
+        type of the parameters and of the computation (``"float64"`` is slower but free of
+        float32 rounding, e.g. for exact comparisons). ``"bf16"`` and ``"fp16"`` are mixed
+        precision: float32 parameters, optimizer state and loss, with the forward pass
+        under ``torch.autocast`` in bfloat16 / float16 (``"fp16"`` also scales the loss
+        with ``torch.amp.GradScaler``). They are meant for GPUs; ``"bf16"`` also runs on
+        the CPU, ``"fp16"`` needs CUDA (a ``ValueError`` otherwise). See ``docs/mlp.md``.
+    compile : bool, default=False
+        Train through ``torch.compile(module)``. Compiling costs tens of seconds at the
+        start of every ``fit``; it pays off only for long trainings of wide networks (see
+        ``docs/mlp.md``). ``module_`` stays the plain, picklable module.
     device : str, default="auto"
         ``"auto"`` (CUDA when available, else CPU), ``"cpu"``, ``"cuda"`` or ``"cuda:N"``.
     random_state : int, RandomState instance or None, default=None
@@ -520,6 +539,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         negative_weights: str = "keep",
         class_weight: str | dict[Any, float] | None = None,
         precision: str = "float32",
+        compile: bool = False,
         device: str = "auto",
         random_state: int | np.random.RandomState | None = None,
         verbose: int = 0,
@@ -544,6 +564,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
             tol=tol,
             negative_weights=negative_weights,
             precision=precision,
+            compile=compile,
             device=device,
             random_state=random_state,
             verbose=verbose,
@@ -720,9 +741,10 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         What training does with negative weights (see :mod:`sklhep.weights`).
     loss : {"mse", "mae", "huber"}, default="mse"
         The per-event loss on the standardised targets (Huber with ``delta=1``).
-    precision : {"float32", "float64"}, default="float32"
-        The floating-point type of the parameters and of the computation. ``"float64"``
-        is slower but free of float32 rounding (e.g. for exact comparisons).
+    precision : {"float32", "float64", "bf16", "fp16"}, default="float32"
+        See :class:`MLPClassifier`.
+    compile : bool, default=False
+        Train through ``torch.compile(module)``; see :class:`MLPClassifier`.
     device : str, default="auto"
         ``"auto"``, ``"cpu"``, ``"cuda"`` or ``"cuda:N"``.
     random_state : int, RandomState instance or None, default=None
@@ -794,6 +816,7 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         negative_weights: str = "keep",
         loss: str = "mse",
         precision: str = "float32",
+        compile: bool = False,
         device: str = "auto",
         random_state: int | np.random.RandomState | None = None,
         verbose: int = 0,
@@ -818,6 +841,7 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
             tol=tol,
             negative_weights=negative_weights,
             precision=precision,
+            compile=compile,
             device=device,
             random_state=random_state,
             verbose=verbose,

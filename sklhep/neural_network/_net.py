@@ -15,6 +15,12 @@ multiplies the per-event losses (``reduction="none"``) by them -- with two chang
   callback notifications for every batch) is skipped unless a callback actually listens
   to per-batch events. Losses are accumulated on the device and synchronised once per
   epoch.
+
+Performance options: ``precision="bf16"`` / ``"fp16"`` run the forward pass under
+``torch.autocast`` (parameters, optimizer state and the loss stay float32; ``"fp16"`` adds a
+``torch.amp.GradScaler``), and ``compile_module=True`` trains through
+``torch.compile(module_)`` -- a compiled view that is built at the start of training and
+dropped at its end, so that ``module_`` itself stays a plain, picklable module.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from typing import Any
 import torch
 from skorch import NeuralNet
 from skorch.callbacks import Callback, EpochTimer, PrintLog
+from skorch.utils import TeeGenerator
 
 from sklhep.neural_network._callbacks import StopTraining
 from sklhep.neural_network._data import TensorBatchIterator, TensorData
@@ -35,6 +42,17 @@ _BATCH_HOOKS = ("on_batch_begin", "on_batch_end", "on_grad_computed")
 
 #: Batch size used for the validation set and for prediction (no gradients are kept).
 EVAL_BATCH_SIZE = 65536
+
+#: ``precision`` values that train with mixed precision, and their autocast dtype.
+AUTOCAST_DTYPES: dict[str, torch.dtype] = {"bf16": torch.bfloat16, "fp16": torch.float16}
+
+
+def autocast(device: str | torch.device, precision: str) -> Any:
+    """``torch.autocast`` for a mixed ``precision``, else a no-op context."""
+    dtype = AUTOCAST_DTYPES.get(precision)
+    if dtype is None:
+        return contextlib.nullcontext()
+    return torch.autocast(device_type=torch.device(device).type, dtype=dtype)
 
 
 def _listens_to_batches(cb: Any) -> bool:
@@ -55,6 +73,11 @@ class WeightedNet(NeuralNet):
         to every training batch's loss.
     l1 : float
         L1 penalty ``l1 * sum(|W|)`` over the weight matrices.
+    precision : {"float32", "float64", "bf16", "fp16"}
+        ``"bf16"`` and ``"fp16"`` run the forward pass under ``torch.autocast``; the
+        outputs are cast back to float32 before the loss.
+    compile_module : bool
+        Train through ``torch.compile(module_)`` (evaluation uses the plain module).
     """
 
     def __init__(
@@ -65,12 +88,16 @@ class WeightedNet(NeuralNet):
         loss_kind: str = "binary",
         alpha: float = 0.0,
         l1: float = 0.0,
+        precision: str = "float32",
+        compile_module: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(module, criterion, *args, **kwargs)
         self.loss_kind = loss_kind
         self.alpha = alpha
         self.l1 = l1
+        self.precision = precision
+        self.compile_module = compile_module
 
     # -- callbacks -----------------------------------------------------------------------
     @property
@@ -120,21 +147,47 @@ class WeightedNet(NeuralNet):
         return loss
 
     # -- steps ---------------------------------------------------------------------------
+    def infer(self, x: Any, **fit_params: Any) -> torch.Tensor:
+        """Forward pass: the compiled module when training with ``compile_module``, under
+        autocast with a mixed ``precision`` (the output is then cast back to float32)."""
+        compiled = getattr(self, "_compiled_module", None)
+        module = compiled if compiled is not None and self.module_.training else self.module_
+        mixed = self.precision in AUTOCAST_DTYPES
+        with autocast(self.device, self.precision):
+            out = module(**x, **fit_params) if isinstance(x, dict) else module(x, **fit_params)
+        return out.float() if mixed else out
+
     def train_step(self, batch: Any, **fit_params: Any) -> dict[str, torch.Tensor]:
-        if self._batch_hooks:
-            return super().train_step(batch, **fit_params)
         Xi, yi = batch
         self.optimizer_.zero_grad(set_to_none=True)
-        y_pred = self.module_(**Xi)
+        y_pred = self.infer(Xi)
         loss = self.get_loss(y_pred, yi, X=Xi, training=True)
-        loss.backward()
-        self.optimizer_.step()
+        scaler = getattr(self, "_grad_scaler", None)
+        if scaler is not None:
+            scaler.scale(loss).backward()
+            if self._batch_hooks:
+                scaler.unscale_(self.optimizer_)  # callbacks see the true gradients
+        else:
+            loss.backward()
+        if self._batch_hooks:
+            self.notify(
+                "on_grad_computed",
+                named_parameters=TeeGenerator(self.get_all_learnable_params()),
+                X=Xi,
+                y=yi,
+                training=True,
+            )
+        if scaler is not None:
+            scaler.step(self.optimizer_)
+            scaler.update()
+        else:
+            self.optimizer_.step()
         return {"loss": loss, "y_pred": y_pred}
 
     def validation_step(self, batch: Any, **fit_params: Any) -> dict[str, torch.Tensor]:
         Xi, yi = batch
         with torch.no_grad():
-            y_pred = self.module_(**Xi)
+            y_pred = self.infer(Xi)
             loss = self.get_loss(y_pred, yi, X=Xi, training=False)
         return {"loss": loss, "y_pred": y_pred}
 
@@ -185,13 +238,22 @@ class WeightedNet(NeuralNet):
         """Train for up to ``epochs`` epochs; a callback may stop earlier."""
         self.valid_data = valid
         self.generator = generator
+        if self.compile_module:
+            # Not a registered skorch module (skorch refuses those outside initialize_*): a
+            # transient view of module_, dropped below.
+            object.__setattr__(self, "_compiled_module", torch.compile(self.module_))
+        if self.precision == "fp16":
+            self._grad_scaler = torch.amp.GradScaler(torch.device(self.device).type)
         try:
             self.notify("on_train_begin", X=train, y=None)
             with contextlib.suppress(StopTraining, KeyboardInterrupt):
                 self.fit_loop(train, epochs=epochs)
             self.notify("on_train_end", X=train, y=None)
         finally:
-            # Never keep the data (or the generator) on the fitted net.
+            # Never keep the data (or the generator, the compiled view, the scaler) on the
+            # fitted net.
             self.valid_data = None
             self.generator = None
+            object.__setattr__(self, "_compiled_module", None)
+            self._grad_scaler = None
         return self

@@ -162,3 +162,33 @@ def test_config_validation(tmp_path):
         BenchConfig(out=tmp_path, negative_fraction=0.7)
     with pytest.raises(FileNotFoundError, match="does not exist"):
         BenchConfig.from_toml(tmp_path / "missing.toml", out=tmp_path)
+
+
+@pytest.mark.data
+def test_offshell_tutorial_files(data_dir, tmp_path):
+    """The Offshell workshop's 3-class problem (sig, bkg1, bkg2; pt, mass, eta)."""
+    folder = data_dir / "offshell_tutorial"
+    out = tmp_path / "offshell"
+    samples = [f"{name}={folder / f'{name}_Events.root'}" for name in ("sig", "bkg1", "bkg2")]
+    args = [
+        "--out",
+        str(out),
+        "--tree",
+        "tree",
+        "--branches",
+        "pt",
+        "mass",
+        "eta",
+        "--samples",
+        *samples,
+        "--max-entries",
+        "5000",
+        *SMALL,
+    ]
+    assert _run(args) == 0
+    report = json.loads((out / "report.json").read_text())
+    assert report["task"] == "multiclass"
+    assert report["data"]["n_events"] == 15000
+    assert list(report["data"]["classes"]) == ["sig", "bkg1", "bkg2"]
+    for model in report["models"].values():
+        assert 0.6 < model["auc"] <= 1
