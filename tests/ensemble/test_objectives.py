@@ -142,3 +142,44 @@ def test_init_margin_is_net_fraction_and_mean():
     assert SquaredError().init_margin(np.array([1.0, 5.0, 3.0]), np.array([1.0, -1.0, 2.0]))[
         0
     ] == pytest.approx((1 - 5 + 6) / 2)
+
+
+# -- the weight properties, at the level of the loss --------------------------------------
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from sklhep.ensemble._objectives import BinaryLogistic, SquaredError  # noqa: E402
+
+
+def _sums(loss, margin, y, w):
+    g, h = loss.grad_hess(
+        margin.astype(np.float64), y.astype(np.float64), w.astype(np.float64), w.astype(np.float64)
+    )
+    return np.array([g.sum(), h.sum()])
+
+
+@pytest.mark.parametrize("loss", [BinaryLogistic(), SquaredError()])
+@settings(max_examples=40, deadline=None)
+@given(
+    data=st.lists(
+        st.tuples(st.floats(-3, 3), st.integers(0, 1), st.floats(0.1, 3)), min_size=2, max_size=20
+    ),
+    k=st.integers(0, 4),
+)
+def test_weight_properties_of_leaf_sums(loss, data, k):
+    """What a leaf sees (its gradient and hessian sums): zero weight = removal, integer
+    weight = repetition, and a +w/-w pair on the same event cancels."""
+    margin, y, w = (np.array(c, dtype=float) for c in zip(*data, strict=True))
+    base = _sums(loss, margin, y, w)
+    # weight k on the first event == the event k times
+    wk = w.copy()
+    wk[0] *= k
+    rep = (
+        np.r_[margin[1:], np.repeat(margin[0], k)],
+        np.r_[y[1:], np.repeat(y[0], k)],
+        np.r_[w[1:], np.repeat(w[0], k)],
+    )
+    np.testing.assert_allclose(_sums(loss, margin, y, wk), _sums(loss, *rep), atol=1e-9)
+    # a +w/-w pair cancels
+    pair = (np.r_[margin, margin[0], margin[0]], np.r_[y, y[0], y[0]], np.r_[w, 2.0, -2.0])
+    np.testing.assert_allclose(_sums(loss, *pair), base, atol=1e-9)
