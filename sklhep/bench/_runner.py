@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 import sklearn
+from sklearn.compose import TransformedTargetRegressor
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 from tqdm.auto import tqdm
@@ -29,7 +30,27 @@ N_PERMUTATION_EVENTS = 20_000
 N_RESOLUTION_BINS = 8
 
 
-def _make_model(name: str, config: BenchConfig) -> Any:
+def _log_target(model: Any) -> TransformedTargetRegressor:
+    """Regress log(y): relative errors count the same at 10 and at 1000 GeV."""
+    return TransformedTargetRegressor(
+        regressor=model, func=np.log, inverse_func=np.exp, check_inverse=False
+    )
+
+
+def _final_estimator(model: Any) -> Any:
+    if isinstance(model, TransformedTargetRegressor):
+        model = model.regressor_
+    return model[-1] if isinstance(model, Pipeline) else model
+
+
+def _make_model(name: str, config: BenchConfig, positive_target: bool = False) -> Any:
+    model = _make_base_model(name, config)
+    if config.task == "regression" and positive_target:
+        return _log_target(model)
+    return model
+
+
+def _make_base_model(name: str, config: BenchConfig) -> Any:
     seed = config.random_state
     if name == "mlp":
         from sklhep import MLPClassifier, MLPRegressor
@@ -57,10 +78,6 @@ def _make_model(name: str, config: BenchConfig) -> Any:
         device=config.device,
         random_state=seed,
     )
-
-
-def _final_estimator(model: Any) -> Any:
-    return model[-1] if isinstance(model, Pipeline) else model
 
 
 def _signal_score(config: BenchConfig, proba: np.ndarray) -> np.ndarray:
@@ -227,7 +244,9 @@ def run_bench(config: BenchConfig) -> dict[str, Any]:
         names = [str(c) for c in data.X.columns]
         for name in config.models:
             label = name.upper()
-            cv = CrossEvaluator(_make_model(name, config), cv=EventNumberKFold(config.folds))
+            positive = config.task == "regression" and bool(np.all(data.y > 0))
+            model = _make_model(name, config, positive_target=positive)
+            cv = CrossEvaluator(model, cv=EventNumberKFold(config.folds))
             bar.set_postfix_str(f"{label}: training {config.folds} folds")
             with sklearn.config_context(enable_metadata_routing=True):
                 sklhep.request_sample_weight(cv)
