@@ -36,7 +36,7 @@ def data_dir() -> Path:
     return DATA_DIR
 
 
-def _cuda_available() -> bool:
+def _torch_cuda() -> bool:
     try:
         import torch
     except ImportError:  # pragma: no cover
@@ -44,10 +44,22 @@ def _cuda_available() -> bool:
     return torch.cuda.is_available()
 
 
+def _xgboost_cuda() -> bool:
+    from sklhep.ensemble._bdt import _cuda_device_count
+
+    return _cuda_device_count() > 0
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if _cuda_available():
+    """Skip ``gpu`` tests without a device: xgboost-only tests (the BDT) need a CUDA device
+    that xgboost sees, the others one that torch sees (a CPU-only torch must not hide a GPU
+    from the BDT tests, nor a CUDA xgboost run the MLP's)."""
+    gpu_items = [item for item in items if "gpu" in item.keywords]
+    if not gpu_items:
         return
-    skip_gpu = pytest.mark.skip(reason="needs a CUDA device")
-    for item in items:
-        if "gpu" in item.keywords:
-            item.add_marker(skip_gpu)
+    torch_cuda, xgboost_cuda = _torch_cuda(), _xgboost_cuda()
+    for item in gpu_items:
+        xgboost_only = "tests/ensemble/" in item.nodeid or "tests/dask/" in item.nodeid
+        if torch_cuda or (xgboost_only and xgboost_cuda):
+            continue
+        item.add_marker(pytest.mark.skip(reason="needs a CUDA device"))

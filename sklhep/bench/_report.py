@@ -104,7 +104,9 @@ def _plots(config: BenchConfig, report: dict[str, Any], extras: dict[str, Any]) 
             target = {"target_label": "p_T", "unit": "GeV"}
         predictions = {n: m["prediction"] for n, m in models.items()}
         fig, ax = plt.subplots(figsize=(6, 4.5))
-        plotting.plot_resolution(data.y, predictions, sample_weight=w, ax=ax, **target)
+        plotting.plot_resolution(
+            data.y, predictions, sample_weight=w, ax=ax, method="central68", **target
+        )
         save(fig, "resolution.png")
         fig = plotting.plot_resolution_vs_target(
             data.y, predictions, sample_weight=w, method="central68", **target

@@ -45,6 +45,7 @@ def plot_resolution(
     target_label: str = "y",
     unit: str | None = None,
     stats: bool = True,
+    method: str = "iqr",
     ax: Any | None = None,
 ) -> Any:
     """Histogram of the residuals :math:`(y_{true} - y_{pred}) / y_{true}` (signed weights).
@@ -71,6 +72,8 @@ def plot_resolution(
     stats : bool, default=True
         Show the resolution and bias (:func:`sklhep.metrics.resolution` and
         :func:`~sklhep.metrics.bias`) in the legend.
+    method : str, default="iqr"
+        The resolution definition shown in the legend (see :func:`sklhep.metrics.resolution`).
     ax : matplotlib Axes, default=None
 
     Returns
@@ -106,7 +109,7 @@ def plot_resolution(
         if stats:
             from sklhep.metrics import bias, resolution
 
-            res = resolution(t, preds[name], sample_weight=w, relative=relative)
+            res = resolution(t, preds[name], sample_weight=w, relative=relative, method=method)  # type: ignore[arg-type]
             b = bias(t, preds[name], sample_weight=w, relative=relative)
             if relative:
                 text += f": resolution {100 * res:.2f} %, bias {100 * b:+.2f} %"
