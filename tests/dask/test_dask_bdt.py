@@ -8,7 +8,7 @@ import dask.array as da
 import dask.dataframe as dd
 import numpy as np
 import pytest
-from conftest import bounded
+from dask_timeouts import bounded
 
 from sklhep.datasets import make_signal_background
 from sklhep.ensemble import BDTClassifier, BDTRegressor

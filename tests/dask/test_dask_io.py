@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import uproot
-from conftest import bounded
+from dask_timeouts import bounded
 
 from sklhep.io import BranchNotFoundError, TreeNotFoundError, read_root, read_root_dask
 

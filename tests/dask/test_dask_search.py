@@ -8,7 +8,7 @@ import joblib
 import numpy as np
 import pytest
 import sklearn
-from conftest import bounded
+from dask_timeouts import bounded
 from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_validate
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
