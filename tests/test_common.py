@@ -19,3 +19,25 @@ from sklhep.utils._test_common.instance_generator import (
 )
 def test_estimators_sklearn_compatible(estimator, check):
     check(estimator)
+
+
+def test_every_public_estimator_is_checked():
+    from sklearn.base import BaseEstimator
+
+    import sklhep
+
+    public = {
+        name
+        for name in sklhep.__all__
+        if isinstance(getattr(sklhep, name), type)
+        and issubclass(getattr(sklhep, name), BaseEstimator)
+    }
+    tested = {type(est).__name__ for est in _tested_estimators()}
+    assert public == {
+        "MLPClassifier",
+        "MLPRegressor",
+        "BDTClassifier",
+        "BDTRegressor",
+        "CrossEvaluator",
+    }
+    assert public <= tested
