@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-__all__ = ["dask", "dask_awkward", "distributed", "mplhep", "xgboost_dask"]
+__all__ = ["dask", "distributed", "mplhep", "xgboost_dask"]
 
 
 def _import(module: str, extra: str, purpose: str) -> ModuleType:
@@ -35,11 +35,6 @@ def dask() -> ModuleType:
 def distributed() -> ModuleType:
     """Import :mod:`distributed` (extra ``dask``)."""
     return _import("distributed", "dask", "Distributed training")
-
-
-def dask_awkward() -> ModuleType:
-    """Import :mod:`dask_awkward` (extra ``dask``), for ``uproot.dask``."""
-    return _import("dask_awkward", "dask", "Lazy ROOT input")
 
 
 def xgboost_dask() -> ModuleType:

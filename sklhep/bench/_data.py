@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 from typing import Any
 
 import numpy as np
@@ -30,6 +31,11 @@ class BenchData:
     event: np.ndarray
     class_names: list[str] | None
     source: str
+
+    @functools.cached_property
+    def X_array(self) -> np.ndarray:
+        """The features as one numpy array (what the cross-evaluator's fold models see)."""
+        return self.X.to_numpy()
 
 
 def _from_frame(df: pd.DataFrame, target: str, source: str, classifier: bool) -> BenchData:

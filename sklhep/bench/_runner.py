@@ -149,7 +149,7 @@ def _classification_metrics(
     overtraining = {
         "train_idx": train,
         "test_idx": test,
-        "train_score": _signal_score(config, model0.predict_proba(data.X.to_numpy()[train])),
+        "train_score": _signal_score(config, model0.predict_proba(data.X_array[train])),
         "test_score": score[test],
     }
     ks = {}
@@ -277,7 +277,7 @@ def run_bench(config: BenchConfig) -> dict[str, Any]:
                     return -metrics.resolution(ysub, p, sample_weight=wsub, method="central68")
 
                 result["permutation_importance"] = _permutation_importance(
-                    cv.estimators_[0].predict, data.X.to_numpy()[sub], names, score, rng
+                    cv.estimators_[0].predict, data.X_array[sub], names, score, rng
                 )
             else:
                 result.update(_classification_metrics(config, data, cv, out))
@@ -290,7 +290,7 @@ def run_bench(config: BenchConfig) -> dict[str, Any]:
 
                 result["permutation_importance"] = _permutation_importance(
                     lambda X, m=model0: _signal_score(config, m.predict_proba(X)),
-                    data.X.to_numpy()[sub],
+                    data.X_array[sub],
                     names,
                     score,
                     rng,

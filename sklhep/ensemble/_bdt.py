@@ -34,6 +34,7 @@ from sklhep.weights import (
     NEGATIVE_WEIGHT_POLICIES,
     balanced_class_weight,
     check_sample_weight,
+    has_negative_weights,
     prepare_training_weights,
     weighted_std,
 )
@@ -332,7 +333,7 @@ class _BaseBDT(SampleWeightRequestMixin, BaseEstimator):
         loss = self._make_loss()
         n_outputs = getattr(loss, "n_classes", 1)
         margin0 = loss.init_margin(y_tr, w_tr)
-        signed = bool(np.any(w_tr < 0))
+        signed = has_negative_weights(w_tr)
         params = self._booster_params(device, n_threads, seed)
         params["disable_default_eval_metric"] = True
         y_label = y_tr.astype(np.float32)
