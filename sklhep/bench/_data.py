@@ -31,6 +31,10 @@ class BenchData:
     event: np.ndarray
     class_names: list[str] | None
     source: str
+    #: The class that counts as "signal" in rejection, significance and the KS check
+    #: (classifiers only): label 1 of the binary generator, label 0 of the multi-class
+    #: one, and the class of the first sample for ROOT input.
+    signal_label: Any = None
 
     @functools.cached_property
     def X_array(self) -> np.ndarray:
@@ -38,7 +42,9 @@ class BenchData:
         return self.X.to_numpy()
 
 
-def _from_frame(df: pd.DataFrame, target: str, source: str, classifier: bool) -> BenchData:
+def _from_frame(
+    df: pd.DataFrame, target: str, source: str, classifier: bool, signal_label: Any = None
+) -> BenchData:
     features = [c for c in df.columns if c not in RESERVED and c != target]
     w = check_sample_weight(df["weight"].to_numpy(), len(df))
     event = df["event"].to_numpy() if "event" in df.columns else np.arange(len(df), dtype=np.int64)
@@ -51,7 +57,7 @@ def _from_frame(df: pd.DataFrame, target: str, source: str, classifier: bool) ->
             names = ["+".join(map(str, v)) for _, v in grouped]
         else:
             names = [str(c) for c in np.unique(y)]
-    return BenchData(df[features], y, w, event, names, source)
+    return BenchData(df[features], y, w, event, names, source, signal_label)
 
 
 def load_data(config: BenchConfig) -> BenchData:
@@ -77,11 +83,16 @@ def load_data(config: BenchConfig) -> BenchData:
         if config.task is None:
             config.task = "binary" if df["label"].nunique() <= 2 else "multiclass"
         target = config.target if not classifier else "label"
-        return _from_frame(df, target, "root", classifier)
+        # the first sample is the signal, whatever labels the samples were given
+        first = next(iter(config.samples))
+        signal = config.labels[first] if config.labels and first in config.labels else 0
+        return _from_frame(df, target, "root", classifier, signal if classifier else None)
 
     from sklhep import datasets
 
-    n_events = config.n_events or DEFAULT_EVENTS[config.task][int(config.quick)]
+    n_events = config.n_events
+    if n_events is None:
+        n_events = DEFAULT_EVENTS[config.task][int(config.quick)]
     kwargs: dict[str, Any] = {
         "negative_fraction": config.negative_fraction,
         "random_state": config.random_state,
@@ -90,10 +101,10 @@ def load_data(config: BenchConfig) -> BenchData:
         kwargs["n_features"] = config.n_features
     if config.task == "binary":
         df = datasets.make_signal_background(n_events, **kwargs)
-        return _from_frame(df, "label", "generator:make_signal_background", True)
+        return _from_frame(df, "label", "generator:make_signal_background", True, 1)
     if config.task == "multiclass":
         df = datasets.make_multiclass(n_events, **kwargs)
-        return _from_frame(df, "label", "generator:make_multiclass", True)
+        return _from_frame(df, "label", "generator:make_multiclass", True, 0)
     df = datasets.make_momentum_regression(n_events, **kwargs)
     return _from_frame(df, "target", "generator:make_momentum_regression", False)
 
@@ -116,6 +127,9 @@ def describe(data: BenchData) -> dict[str, Any]:
         **_weights_summary(data.sample_weight),
     }
     if data.class_names is not None:
+        labels = np.unique(data.y).tolist()
+        if data.signal_label in labels:
+            out["signal_class"] = data.class_names[labels.index(data.signal_label)]
         out["classes"] = {
             name: _weights_summary(data.sample_weight[data.y == label])
             for label, name in zip(np.unique(data.y), data.class_names, strict=True)

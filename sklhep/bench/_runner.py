@@ -80,14 +80,15 @@ def _make_base_model(name: str, config: BenchConfig) -> Any:
     )
 
 
-def _signal_score(config: BenchConfig, proba: np.ndarray) -> np.ndarray:
-    # binary: P(class 1); multi-class: the first class (the first sample) against the rest
-    return proba[:, 1] if config.task == "binary" else proba[:, 0]
-
-
-def _signal_truth(config: BenchConfig, y: np.ndarray, classes: np.ndarray) -> np.ndarray:
-    signal = classes[1] if config.task == "binary" else classes[0]
-    return (y == signal).astype(int)
+def _signal_column(data: BenchData, classes: np.ndarray) -> int:
+    """The ``predict_proba`` column of the signal class (``data.signal_label``)."""
+    matches = np.flatnonzero(np.asarray(classes) == data.signal_label)
+    if matches.shape[0] != 1:
+        raise ValueError(
+            f"The signal class {data.signal_label!r} is not one of the classes "
+            f"{np.asarray(classes).tolist()}."
+        )
+    return int(matches[0])
 
 
 def _lumi_weights(config: BenchConfig, is_signal: np.ndarray, w: np.ndarray) -> np.ndarray:
@@ -128,11 +129,11 @@ def _classification_metrics(
     config: BenchConfig, data: BenchData, cv: CrossEvaluator, proba: np.ndarray
 ) -> dict[str, Any]:
     y, w = data.y, data.sample_weight
-    classes = _final_estimator(cv.estimators_[0]).classes_
-    truth = _signal_truth(config, y, classes)
-    score = _signal_score(config, proba)
+    column = _signal_column(data, _final_estimator(cv.estimators_[0]).classes_)
+    truth = (y == data.signal_label).astype(int)
+    score = proba[:, column]
     if config.task == "binary":
-        auc = metrics.roc_auc_score(y, proba[:, 1], sample_weight=w)
+        auc = metrics.roc_auc_score(truth, score, sample_weight=w)
     else:
         auc = metrics.roc_auc_score(y, proba, sample_weight=w, multi_class="ovr")
     rejection = {
@@ -149,7 +150,7 @@ def _classification_metrics(
     overtraining = {
         "train_idx": train,
         "test_idx": test,
-        "train_score": _signal_score(config, model0.predict_proba(data.X_array[train])),
+        "train_score": model0.predict_proba(data.X_array[train])[:, column],
         "test_score": score[test],
     }
     ks = {}
@@ -284,12 +285,13 @@ def run_bench(config: BenchConfig) -> dict[str, Any]:
                 sub = rng.choice(len(data.y), min(N_PERMUTATION_EVENTS, len(data.y)), False)
                 tsub, wsub = result["_truth"][sub], data.sample_weight[sub]
                 model0 = cv.estimators_[0]
+                column = _signal_column(data, _final_estimator(model0).classes_)
 
                 def score(p, tsub=tsub, wsub=wsub):
                     return metrics.roc_auc_score(tsub, p, sample_weight=wsub)
 
                 result["permutation_importance"] = _permutation_importance(
-                    lambda X, m=model0: _signal_score(config, m.predict_proba(X)),
+                    lambda X, m=model0, c=column: m.predict_proba(X)[:, c],
                     data.X_array[sub],
                     names,
                     score,

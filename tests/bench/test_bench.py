@@ -123,6 +123,28 @@ def test_root_input(root_samples, tmp_path):
     assert report["data"]["source"] == "root"
     assert report["data"]["features"] == ["pt", "eta"]
     assert report["models"]["BDT"]["auc"] > 0.6
+    assert report["data"]["signal_class"] == "sig"
+
+
+def test_root_input_first_sample_is_the_signal(root_samples, tmp_path):
+    """Without --labels the samples are numbered 0, 1 in order; the first is still the
+    signal, so the figures match an explicit --labels sig=1 bkg=0 run (up to the fits
+    themselves, which see swapped class codes)."""
+    base = ["--tree", "tree", "--branches", "pt", "eta", "--weight", "w", *SMALL]
+    samples = ["--samples", f"sig={root_samples['sig']}", f"bkg={root_samples['bkg']}"]
+    reports = []
+    for k, labels in enumerate(([], ["--labels", "sig=1", "bkg=0"])):
+        out = tmp_path / str(k)
+        assert _run(["--out", str(out), *base, *samples, *labels]) == 0
+        reports.append(json.loads((out / "report.json").read_text()))
+    default, explicit = reports
+    assert default["data"]["signal_class"] == explicit["data"]["signal_class"] == "sig"
+    got, want = default["models"]["BDT"], explicit["models"]["BDT"]
+    assert got["auc"] == pytest.approx(want["auc"], abs=0.02)
+    for eff in ("0.3", "0.5", "0.7"):
+        assert got["background_rejection"][eff] == pytest.approx(
+            want["background_rejection"][eff], rel=0.25
+        )
 
 
 @pytest.mark.parametrize(
@@ -132,6 +154,7 @@ def test_root_input(root_samples, tmp_path):
         (["--samples", "sig={sig}", "bkg={bkg}", "--branches", "ptt"], "ptt"),
         (["--samples", "sig={sig}", "bkg={bkg}", "--cut", "pt < -1"], "no events"),
         (["--samples", "sig={sig}"], "--tree"),
+        (["--n-events", "0"], "n_events"),
     ],
 )
 def test_bad_arguments_one_line_no_traceback(root_samples, tmp_path, extra, message):
