@@ -53,6 +53,9 @@ Functions
     Kish's effective sample size, and a warning when it is small.
 :func:`prepare_training_weights`
     All of the above in the order an estimator's ``fit`` needs them.
+:class:`WeightSums`, :func:`plan_training_weights`
+    The same, as arithmetic on per-class sums, for callers that never hold all the
+    weights in one array (the Dask path: one reduction, then a per-class factor).
 :func:`weighted_mean`, :func:`weighted_std`, :func:`weighted_quantile`
     Signed-weight statistics.
 """
@@ -74,6 +77,8 @@ __all__ = [
     "MIN_EFFECTIVE_FRACTION",
     "NEGATIVE_WEIGHT_POLICIES",
     "PreparedWeights",
+    "WeightPlan",
+    "WeightSums",
     "apply_negative_weight_policy",
     "balanced_class_weight",
     "check_effective_sample_size",
@@ -82,6 +87,7 @@ __all__ = [
     "check_sample_weight",
     "effective_sample_size",
     "has_negative_weights",
+    "plan_training_weights",
     "prepare_training_weights",
     "weighted_mean",
     "weighted_quantile",
@@ -218,24 +224,40 @@ def check_net_weight(
     what : str, default="the training data"
         What the weights belong to, for the message.
     """
-    total = float(sample_weight.sum())
-    if not total > 0:
-        raise ValueError(
-            f"The total net sample weight of {what} is {total:.6g} <= 0 "
-            f"({sample_weight.shape[0]} events, {int((sample_weight < 0).sum())} with negative "
-            "weight). Nothing can be learned from a non-positive net distribution: check the "
-            "weights' signs and normalisation."
-        )
+    w = np.asarray(sample_weight, dtype=np.float64)
+    negative = (w < 0).astype(np.float64)
+    _check_positive_sums(
+        np.array([w.sum()]), np.array([w.shape[0]]), np.array([negative.sum()]), None, what
+    )
     if y is None:
         return
-    uniques, inverse, sums = _net_sums(sample_weight, y)
-    for k in np.flatnonzero(~(sums > 0)):
-        in_class = inverse == k
+    uniques, inverse, net = _net_sums(w, y)
+    counts = np.bincount(inverse, minlength=uniques.shape[0])
+    n_negative = np.bincount(inverse, weights=negative, minlength=uniques.shape[0])
+    _check_positive_sums(net, counts, n_negative, uniques, what)
+
+
+def _check_positive_sums(
+    net: NDArray[np.float64],
+    n_events: NDArray[Any],
+    n_negative: NDArray[Any],
+    classes: NDArray[Any] | None,
+    what: str,
+) -> None:
+    """Raise for the first group whose net weight is not positive (``classes=None``: the
+    total of the whole sample)."""
+    for k in np.flatnonzero(~(np.asarray(net) > 0)):
+        counts = f"({int(n_events[k])} events, {int(n_negative[k])} with negative weight)"
+        if classes is None:
+            raise ValueError(
+                f"The total net sample weight of {what} is {net[k]:.6g} <= 0 {counts}. "
+                "Nothing can be learned from a non-positive net distribution: check the "
+                "weights' signs and normalisation."
+            )
         raise ValueError(
-            f"In {what}, class {uniques.tolist()[k]!r} has net sample weight {sums[k]:.6g} <= 0 "
-            f"({int(in_class.sum())} events, {int((sample_weight[in_class] < 0).sum())} with "
-            "negative weight). A classifier cannot learn a class whose net weight is not "
-            "positive: add events of that class, check its weights, or train with "
+            f"In {what}, class {np.asarray(classes).tolist()[k]!r} has net sample weight "
+            f"{net[k]:.6g} <= 0 {counts}. A classifier cannot learn a class whose net weight "
+            "is not positive: add events of that class, check its weights, or train with "
             "negative_weights='abs' or 'drop' (biased)."
         )
 
@@ -280,7 +302,12 @@ def apply_negative_weight_policy(
     _, inverse, net = _net_sums(w, groups)
     clipped = np.where(negative, 0.0, w)
     positive = np.bincount(inverse, weights=clipped, minlength=net.shape[0])
-    return clipped * (net / positive)[inverse], None
+    return clipped * _clip_factors(net, positive)[inverse], None
+
+
+def _clip_factors(net: NDArray[np.float64], positive: NDArray[np.float64]) -> NDArray[np.float64]:
+    """``"clip"``: the factor on each group's positive weights that restores its net sum."""
+    return np.asarray(net, dtype=np.float64) / np.asarray(positive, dtype=np.float64)
 
 
 def balanced_class_weight(
@@ -313,23 +340,35 @@ def balanced_class_weight(
         return w.copy()
     uniques, inverse, net = _net_sums(w, y)
     if isinstance(class_weight, str):
+        check_net_weight(w, y)
+    return w * _class_weight_factors(class_weight, uniques, net, w.shape[0])[inverse]
+
+
+def _class_weight_factors(
+    class_weight: Literal["balanced"] | Mapping[Any, float] | None,
+    classes: NDArray[Any],
+    net: NDArray[np.float64],
+    n_events: float,
+) -> NDArray[np.float64]:
+    """Each class's ``class_weight`` factor; ``"balanced"`` is :math:`n / (K W_c)`."""
+    if class_weight is None:
+        return np.ones(np.asarray(classes).shape[0])
+    if isinstance(class_weight, str):
         if class_weight != "balanced":
             raise ValueError(
                 f"class_weight must be None, 'balanced' or a dict, got {class_weight!r}."
             )
-        check_net_weight(w, y)
-        factors = w.shape[0] / (uniques.shape[0] * net)
-    elif isinstance(class_weight, Mapping):
-        unknown = set(class_weight) - set(uniques.tolist())
+        return n_events / (np.asarray(classes).shape[0] * np.asarray(net, dtype=np.float64))
+    if isinstance(class_weight, Mapping):
+        labels = np.asarray(classes).tolist()
+        unknown = set(class_weight) - set(labels)
         if unknown:
             raise ValueError(
                 f"class_weight has labels {sorted(map(repr, unknown))} that are not in y "
-                f"(classes: {uniques.tolist()})."
+                f"(classes: {labels})."
             )
-        factors = np.array([float(class_weight.get(c, 1.0)) for c in uniques.tolist()])
-    else:
-        raise ValueError(f"class_weight must be None, 'balanced' or a dict, got {class_weight!r}.")
-    return w * factors[inverse]
+        return np.array([float(class_weight.get(c, 1.0)) for c in labels])
+    raise ValueError(f"class_weight must be None, 'balanced' or a dict, got {class_weight!r}.")
 
 
 def effective_sample_size(sample_weight: ArrayLike) -> float:
@@ -432,6 +471,119 @@ def prepare_training_weights(
     if labels is not None and class_weight is not None:
         w = balanced_class_weight(labels, w, class_weight)
     return PreparedWeights(w, mask)
+
+
+class WeightSums(NamedTuple):
+    """Per-group sums of signed weights: all that the policies and net checks need.
+
+    Groups are the classes of a classifier (in the order of its ``classes_``), or one
+    group for a regressor. A distributed caller computes them in one reduction.
+    """
+
+    #: :math:`\sum w` per group.
+    net: NDArray[np.float64]
+    #: :math:`\sum \max(w, 0)` per group.
+    positive: NDArray[np.float64]
+    #: Events per group.
+    n_events: NDArray[np.float64]
+    #: Events with :math:`w < 0` per group.
+    n_negative: NDArray[np.float64]
+
+    @classmethod
+    def from_weights(
+        cls, sample_weight: ArrayLike, group_index: ArrayLike | None = None, n_groups: int = 1
+    ) -> WeightSums:
+        """The sums of an in-memory sample (``group_index``: each event's group code)."""
+        w = np.asarray(sample_weight, dtype=np.float64)
+        g = np.zeros(w.shape[0], np.intp) if group_index is None else np.asarray(group_index)
+
+        def total(values: NDArray[np.float64]) -> NDArray[np.float64]:
+            return np.bincount(g, weights=values, minlength=n_groups).astype(np.float64)
+
+        return cls(
+            total(w), total(np.maximum(w, 0.0)), total(np.ones_like(w)), total((w < 0) * 1.0)
+        )
+
+
+class WeightPlan(NamedTuple):
+    """What :func:`plan_training_weights` says to do to each event's weight."""
+
+    #: The element-wise step: ``"none"``, ``"abs"`` (:math:`|w|`) or ``"zero_negative"``
+    #: (:math:`\max(w, 0)`: a zero weight removes the event, as ``"drop"`` does).
+    transform: Literal["none", "abs", "zero_negative"]
+    #: Per-group factors applied after ``transform`` (``"clip"`` rescaling, class weights
+    #: and the optional normalisation).
+    factors: NDArray[np.float64]
+    #: Per-group net training weight after both steps.
+    net: NDArray[np.float64]
+    #: Events left in training (``"drop"`` removes the negative ones).
+    n_events: float
+
+
+def plan_training_weights(
+    sums: WeightSums,
+    negative_weights: NegativeWeightPolicy = "keep",
+    *,
+    classes: ArrayLike | None = None,
+    class_weight: Literal["balanced"] | Mapping[Any, float] | None = None,
+    normalize: bool = False,
+    what: str = "the training data",
+) -> WeightPlan:
+    """:func:`prepare_training_weights` as arithmetic on per-group sums.
+
+    Every policy maps a weight to ``factor[group] * transform(w)``, so a caller that
+    cannot hold the weights in one array (Dask) gets the same training weights from one
+    reduction (:class:`WeightSums`) and one element-wise pass. The checks and messages are
+    those of :func:`check_net_weight`.
+
+    Parameters
+    ----------
+    sums : WeightSums
+        Per-group sums of the signed weights.
+    negative_weights : {"keep", "abs", "drop", "clip"}, default="keep"
+    classes : array-like of shape (n_groups,), default=None
+        The class of each group (classifiers); ``None`` for one regression group.
+    class_weight : "balanced", dict or None, default=None
+        Classifiers only; ``"balanced"`` by net weight after the policy.
+    normalize : bool, default=False
+        Scale so that the mean training weight is 1 (net sum = number of events).
+    what : str, default="the training data"
+        What the weights belong to, for the messages.
+
+    Returns
+    -------
+    WeightPlan
+    """
+    check_negative_weight_policy(negative_weights)
+    # ``net`` is each group's net weight after the policy ("clip" restores the original)
+    net = np.asarray(sums.net, dtype=np.float64)
+    positive = np.asarray(sums.positive, dtype=np.float64)
+    n_negative = np.asarray(sums.n_negative, dtype=np.float64)
+    counts = np.asarray(sums.n_events, dtype=np.float64)
+    policy_factors = np.ones(net.shape[0])
+    transform: Literal["none", "abs", "zero_negative"] = "none"
+    if n_negative.any() and negative_weights != "keep":
+        if negative_weights == "abs":
+            transform, net = "abs", 2.0 * positive - net
+        elif negative_weights == "drop":
+            transform, net, counts = "zero_negative", positive, counts - n_negative
+        else:  # clip
+            _check_positive_sums(net, counts, n_negative, classes, what)
+            transform, policy_factors = "zero_negative", _clip_factors(net, positive)
+        n_negative = np.zeros_like(n_negative)
+    n_events = float(counts.sum())
+    _check_positive_sums(
+        np.array([net.sum()]), np.array([n_events]), np.array([n_negative.sum()]), None, what
+    )
+    class_factors = np.ones(net.shape[0])
+    if classes is not None:
+        _check_positive_sums(net, counts, n_negative, classes, what)
+        class_factors = _class_weight_factors(class_weight, classes, net, n_events)
+    factors, net = policy_factors * class_factors, net * class_factors
+    if normalize:
+        scale = n_events / float(net.sum())
+        factors, net = factors * scale, net * scale
+    return WeightPlan(transform, factors, net, n_events)
 
 
 def weighted_mean(

@@ -14,12 +14,14 @@ from numpy.testing import assert_allclose, assert_array_equal
 from sklhep.exceptions import LowEffectiveSampleSizeWarning
 from sklhep.weights import (
     NEGATIVE_WEIGHT_POLICIES,
+    WeightSums,
     apply_negative_weight_policy,
     balanced_class_weight,
     check_effective_sample_size,
     check_net_weight,
     check_sample_weight,
     effective_sample_size,
+    plan_training_weights,
     prepare_training_weights,
     weighted_mean,
     weighted_quantile,
@@ -297,3 +299,61 @@ def test_pair_cancels_in_net_checks_and_balanced_weights(sample, pair):
         # same relative weights; the overall scale is n/(K W_c) with n counting the pair
         assert_allclose(got[:-2] / got[:-2].sum(), ref / ref.sum(), rtol=1e-9)
         assert_allclose(got[-2], -got[-1])
+
+
+# ---------------------------------------------------------------------- per-group plans
+
+
+@pytest.mark.parametrize("policy", NEGATIVE_WEIGHT_POLICIES)
+@pytest.mark.parametrize("class_weight", [None, "balanced", {"b": 3.0}])
+@pytest.mark.parametrize("normalize", [False, True])
+def test_plan_from_sums_equals_prepare_training_weights(rng, policy, class_weight, normalize):
+    """The sums-only path (Dask) gives the in-memory path's training weights exactly."""
+    n = 400
+    y = rng.choice(np.array(["a", "b", "c"]), n)
+    w = rng.exponential(1.0, n) * np.where(rng.random(n) < 0.2, -1.0, 1.0)
+    classes, codes = np.unique(y, return_inverse=True)
+    want, mask = prepare_training_weights(
+        w, n, y, negative_weights=policy, class_weight=class_weight, classifier=True
+    )
+    if normalize:
+        want = want * (want.shape[0] / want.sum())
+    plan = plan_training_weights(
+        WeightSums.from_weights(w, codes, classes.shape[0]),
+        policy,
+        classes=classes,
+        class_weight=class_weight,
+        normalize=normalize,
+    )
+    step = {"none": w, "abs": np.abs(w), "zero_negative": np.maximum(w, 0.0)}[plan.transform]
+    got = step * plan.factors[codes]
+    kept = np.ones(n, bool) if mask is None else mask
+    assert_allclose(got[kept], want, rtol=1e-12)
+    assert_allclose(got[~kept], 0.0)
+    assert plan.n_events == want.shape[0]
+    assert_allclose(plan.net, np.bincount(codes[kept], weights=want, minlength=3), rtol=1e-12)
+
+
+@pytest.mark.parametrize("policy", NEGATIVE_WEIGHT_POLICIES)
+def test_plan_regression_group_and_messages_match(policy):
+    w = np.array([2.0, -1.0, 0.5, -0.25])
+    plan = plan_training_weights(WeightSums.from_weights(w), policy, normalize=True)
+    want, mask = prepare_training_weights(w, 4, negative_weights=policy)
+    kept = np.ones(4, bool) if mask is None else mask
+    step = {"none": w, "abs": np.abs(w), "zero_negative": np.maximum(w, 0.0)}[plan.transform]
+    assert_allclose((step * plan.factors[0])[kept], want * (want.shape[0] / want.sum()))
+    bad = np.array([1.0, -2.0])
+    with pytest.raises(ValueError) as from_plan:
+        plan_training_weights(WeightSums.from_weights(bad), "keep")
+    with pytest.raises(ValueError) as from_array:
+        check_net_weight(bad)
+    assert str(from_plan.value) == str(from_array.value)
+
+
+def test_plan_names_the_class_whose_net_weight_is_not_positive():
+    w = np.array([1.0, 1.0, 1.0, -2.0])
+    codes = np.array([0, 0, 1, 1])
+    with pytest.raises(ValueError, match="class 'bkg' has net sample weight -1"):
+        plan_training_weights(
+            WeightSums.from_weights(w, codes, 2), classes=np.array(["sig", "bkg"])
+        )

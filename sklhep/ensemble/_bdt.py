@@ -267,6 +267,16 @@ class _BaseBDT(SampleWeightRequestMixin, BaseEstimator):
             ref=ref,
         )
 
+    def _check_signed_min_child_weight(self) -> None:
+        """With negative training weights min_child_weight is a leaf's least net weight."""
+        if not self.min_child_weight > 0:
+            raise ValueError(
+                f"min_child_weight={self.min_child_weight} with negative training weights: on "
+                "the signed path min_child_weight is the least net weight of a leaf, and 0 "
+                "lets a leaf's net weight (its Newton step's denominator) reach ~0. Use "
+                "min_child_weight > 0 (10-100 is good practice with signed weights)."
+            )
+
     def _signed_max_delta_step(self, y: NDArray[Any], w: NDArray[np.float64]) -> float:
         """Bound on a leaf's value (before the learning rate) on the signed path.
 
@@ -334,6 +344,8 @@ class _BaseBDT(SampleWeightRequestMixin, BaseEstimator):
         n_outputs = getattr(loss, "n_classes", 1)
         margin0 = loss.init_margin(y_tr, w_tr)
         signed = has_negative_weights(w_tr)
+        if signed:
+            self._check_signed_min_child_weight()
         params = self._booster_params(device, n_threads, seed)
         params["disable_default_eval_metric"] = True
         y_label = y_tr.astype(np.float32)
@@ -468,7 +480,7 @@ _SHARED_PARAMS_DOC = """
         Minimum hessian sum in a leaf, in units of events: the weights are rescaled to a
         net mean of 1 first. With negative weights the hessian sum is the leaf's *net* sum,
         so no leaf with a non-positive net weight can be formed (see ``docs/bdt.md``);
-        10-100 is good practice with signed weights.
+        10-100 is good practice with signed weights, and 0 is an error there.
     reg_lambda : float, default=1.0
         L2 regularisation of the leaf values.
     reg_alpha : float, default=0.0
@@ -516,9 +528,9 @@ _SHARED_ATTRS_DOC = """
     history_ : dict
         ``{"train": {metric: [...]}, "validation": {metric: [...]}}``: the net weighted
         metric after every round (``"validation"`` only with early stopping). With
-        xgboost's built-in objective (no negative training weight) and more than 50 000
+        xgboost's built-in objective (no negative training weight) and more than 10 000
         training events, the training metric is computed on a fixed random subset of
-        50 000 of them, to keep it cheap.
+        10 000 of them, to keep it cheap.
     signed_objective_ : bool
         Whether the signed-weight objective was used (some training weight < 0), rather
         than xgboost's built-in objective.

@@ -36,6 +36,7 @@ from sklhep.ensemble._objectives import (
     AbsoluteError,
     Loss,
 )
+from sklhep.weights import WeightSums, plan_training_weights
 
 __all__ = ["fit", "is_dask_collection", "predict"]
 
@@ -265,66 +266,63 @@ def fit(est: Any, X: Any, y: Any, sample_weight: Any) -> Any:
     g_tr = part(groups, train)
     w_tr = part(w, train)
 
-    # Negative-weight policy and class weights, from per-class net sums (Dask reductions).
-    def bincount(values: Any) -> Any:
-        return da.bincount(g_tr, weights=values, minlength=n_groups)
+    # Negative-weight policy and class weights: sklhep.weights' plan, from per-class sums
+    # (one Dask reduction), then one element-wise pass.
+    def group_sums(g: Any, weights: Any) -> dict[str, Any]:
+        def bincount(values: Any) -> Any:
+            return da.bincount(g, weights=values, minlength=n_groups)
 
-    sums = {
-        "net": bincount(w_tr),
-        "pos": bincount(da.maximum(w_tr, 0.0)),
-        "n_neg": bincount((w_tr < 0).astype(np.float64)),
-        "n": bincount(da.ones_like(w_tr)),
-    }
-    (s,) = dask.compute(sums)
-    what = "class" if classifier else "target"
-    for k in range(n_groups):
-        if s["n"][k] == 0 and classifier:
+        return {
+            "net": bincount(weights),
+            "positive": bincount(da.maximum(weights, 0.0)),
+            "n_events": bincount(da.ones_like(weights)),
+            "n_negative": bincount((weights < 0).astype(np.float64)),
+        }
+
+    g_va = w_va = None
+    reductions = {"train": group_sums(g_tr, w_tr)}
+    if valid is not None:
+        g_va, w_va = part(groups, valid), part(w, valid)
+        reductions["valid"] = group_sums(g_va, w_va)
+    (sums,) = dask.compute(reductions)
+    s = sums["train"]
+    if classifier:
+        for k in np.flatnonzero(s["n_events"] == 0):
             raise ValueError(
                 f"Class {est.classes_[k]!r} has no training events (the validation split took "
                 "them all); lower validation_fraction or add events of that class."
             )
-    policy_factors = np.ones(n_groups)
-    n_events = float(s["n"].sum())
-    if policy == "abs":
-        w_tr = abs(w_tr)
-        net = bincount(w_tr).compute()
-    elif policy == "drop":
-        w_tr = da.maximum(w_tr, 0.0)  # a zero weight drops the event from every sum
-        net = s["pos"]
-        n_events -= float(s["n_neg"].sum())
-    elif policy == "clip":
-        # zero the negatives, rescale the positives to keep each class's net weight
-        _check_net(s["net"], s, est, classifier, what)
-        net = s["net"]
-        policy_factors = net / s["pos"]
-        w_tr = da.maximum(w_tr, 0.0)
-    else:
-        net = s["net"]
-    _check_net(net, s, est, classifier, what)
-    class_factors = np.ones(n_groups)
-    if classifier and est.class_weight is not None:
-        if isinstance(est.class_weight, str):  # "balanced", by net weight
-            class_factors = n_events / (n_classes * net)
-        else:
-            unknown = set(est.class_weight) - set(est.classes_.tolist())
-            if unknown:
-                raise ValueError(
-                    f"class_weight has labels {sorted(map(repr, unknown))} that are not in y "
-                    f"(classes: {est.classes_.tolist()})."
-                )
-            class_factors = np.array(
-                [float(est.class_weight.get(c, 1.0)) for c in est.classes_.tolist()]
-            )
-
-    def scaled(weights: Any, g: Any, factors: NDArray[np.float64]) -> Any:
-        if np.allclose(factors, 1.0):
-            return weights
-        return weights * g.map_blocks(lambda b: factors[b], dtype=np.float64)
-
     # Net mean weight 1, as on one machine: min_child_weight etc. are in units of events.
-    norm = n_events / float((net * class_factors).sum())
-    w_tr = scaled(w_tr, g_tr, policy_factors * class_factors * norm)
-    net_final = net * class_factors * norm
+    plan = plan_training_weights(
+        WeightSums(**s),
+        policy,
+        classes=est.classes_ if classifier else None,
+        class_weight=est.class_weight if classifier else None,
+        normalize=True,
+    )
+    if s["n_negative"].sum() > 0 and plan.transform == "none":
+        est._check_signed_min_child_weight()
+    if plan.transform == "abs":
+        w_tr = abs(w_tr)
+    elif plan.transform == "zero_negative":  # a zero weight drops the event from every sum
+        w_tr = da.maximum(w_tr, 0.0)
+    if not np.allclose(plan.factors, 1.0):
+        factors = plan.factors
+        w_tr = w_tr * g_tr.map_blocks(lambda b: factors[b], dtype=np.float64)
+    net_final = plan.net
+    if valid is not None:
+        # The validation metric uses the signed weights, whatever negative_weights says,
+        # class-weighted by the validation split's own net sums (as on one machine).
+        valid_plan = plan_training_weights(
+            WeightSums(**sums["valid"]),
+            "keep",
+            classes=est.classes_ if classifier else None,
+            class_weight=est.class_weight if classifier else None,
+            what="the validation split (change validation_fraction or random_state)",
+        )
+        if not np.allclose(valid_plan.factors, 1.0):
+            factors_va = valid_plan.factors
+            w_va = w_va * g_va.map_blocks(lambda b: factors_va[b], dtype=np.float64)
 
     loss = est._make_loss()
     n_outputs = n_classes if n_classes > 2 else 1
@@ -343,9 +341,11 @@ def fit(est: Any, X: Any, y: Any, sample_weight: Any) -> Any:
     if classifier:
         params["max_delta_step"] = SIGNED_MAX_STEP_MARGIN
     else:  # as on one machine: half the target's weighted standard deviation
-        centre = float(np.atleast_1d(margin0)[0])
-        sq = float((w_tr * (part(y, train) - centre) ** 2).sum().compute()) / net_final[0]
-        params["max_delta_step"] = SIGNED_MAX_STEP_STD * float(np.sqrt(max(sq, 0.0)))
+        y_tr = part(y, train)
+        first, second = dask.compute((w_tr * y_tr).sum(), (w_tr * y_tr * y_tr).sum())
+        mean = float(first) / net_final[0]
+        var = float(second) / net_final[0] - mean * mean
+        params["max_delta_step"] = SIGNED_MAX_STEP_STD * float(np.sqrt(max(var, 0.0)))
     if n_outputs > 1:
         params["num_class"] = n_outputs
 
@@ -362,8 +362,6 @@ def fit(est: Any, X: Any, y: Any, sample_weight: Any) -> Any:
     dtrain = dmatrix(train, w_tr)
     evals = [(dtrain, "train")]
     if valid is not None:
-        # The validation metric uses the signed weights, whatever negative_weights says.
-        w_va = scaled(part(w, valid), part(groups, valid), class_factors)
         evals.append((dmatrix(valid, w_va), "validation"))
     objective = _DistributedObjective(loss, n_classes, n_outputs)
     metric = _DistributedMetric(loss, n_classes, n_outputs, _metric_factor(loss, n_outputs))
@@ -411,19 +409,6 @@ def fit(est: Any, X: Any, y: Any, sample_weight: Any) -> Any:
     est.n_estimators_ = booster.num_boosted_rounds()
     est.signed_objective_ = True
     return est
-
-
-def _check_net(
-    net: NDArray[np.float64], s: dict[str, Any], est: Any, classifier: bool, what: str
-) -> None:
-    for k in np.flatnonzero(~(net > 0)):
-        name = f"class {est.classes_.tolist()[k]!r}" if classifier else "the training data"
-        raise ValueError(
-            f"The net sample weight of {name} is {net[k]:.6g} <= 0 ({int(s['n'][k])} events, "
-            f"{int(s['n_neg'][k])} with negative weight). Nothing can be learned from a "
-            "non-positive net distribution: check the weights' signs and normalisation, or "
-            "train with negative_weights='abs' or 'drop' (biased)."
-        )
 
 
 def _regression_margin(loss: Loss, y: Any, w: Any, got: dict[str, Any], net: float) -> Any:

@@ -311,6 +311,14 @@ def test_inf_features_are_a_clear_error(Est, small):
         Est(**FAST).fit(X, y)
 
 
+def test_zero_min_child_weight_with_negative_weights_is_a_clear_error(small):
+    X, y = small
+    w = np.where(np.arange(100) % 10 == 0, -0.5, 1.0)
+    with pytest.raises(ValueError, match="min_child_weight > 0"):
+        BDTClassifier(**{**FAST, "min_child_weight": 0}).fit(X, y, w)
+    BDTClassifier(**{**FAST, "min_child_weight": 0}).fit(X, y, np.abs(w))  # fast path: fine
+
+
 def test_nan_weights_and_length_mismatch(small):
     X, y = small
     w = np.ones(100)

@@ -67,18 +67,25 @@ def test_gradient_and_hessian_match_finite_differences(loss, factor, rng):
     [BinaryLogistic(), SoftmaxCrossEntropy(3), SquaredError(), PseudoHuber(), AbsoluteError()],
     ids=lambda v: type(v).__name__,
 )
-def test_signed_gradient_carries_weight_and_hessian_stays_positive(loss, rng):
+def test_signed_gradient_and_hessian_carry_the_weight(loss, rng):
+    """The signed objective's scheme (``hess_w = w``, as ``SignedObjective`` uses): both
+    derivatives are the signed weight times the unweighted ones, and the unweighted
+    hessian is positive, so a leaf's summed hessian is its net weight times a positive
+    curvature (bounded below by ``min_child_weight``; see ``docs/bdt.md``)."""
     margin, y, w = _data(loss, rng)
     assert (w < 0).any()
     loss.init_margin(y.astype(np.intp) if margin.ndim == 2 else y, np.abs(w))
     g0 = np.empty_like(margin)
     h0 = np.empty_like(margin)
     loss.grad_hess_unweighted(margin, y, g0, h0)
-    grad, hess = loss.grad_hess(margin, y, w, np.abs(w))
+    assert np.all(h0 > 0)
+    grad, hess = loss.grad_hess(margin, y, w, w)
     wc = w if margin.ndim == 1 else w[:, None]
     np.testing.assert_allclose(grad, wc * g0, rtol=1e-10, atol=1e-12)
-    np.testing.assert_allclose(hess, np.abs(wc) * h0, rtol=1e-10, atol=1e-300)
-    assert np.all(hess[np.abs(wc) * np.ones_like(hess) > 0] > 0)
+    np.testing.assert_allclose(hess, wc * h0, rtol=1e-10, atol=1e-300)
+    n_outputs = margin.shape[1] if margin.ndim == 2 else 1
+    objective = SignedObjective(loss, y, w, n_outputs=n_outputs, record=False)
+    np.testing.assert_array_equal(objective.hess_w, objective.w)
     # The signed gradient is the gradient of the net loss sum_i w_i l_i (finite differences).
     if not isinstance(loss, AbsoluteError):
         eps = 1e-6
