@@ -45,8 +45,9 @@ Functions
     Validate weights and return them as float64 (``None`` means unit weights).
 :func:`apply_negative_weight_policy`
     Apply one of the policies above.
-:func:`check_net_weight`
-    Raise when the total net weight, or a class's net weight, is not positive.
+:func:`check_net_weight`, :func:`net_weight`
+    Raise when the total net weight, or a class's net weight, is not positive (every
+    estimator, metric and plot that divides by a net weight checks it here).
 :func:`balanced_class_weight`
     ``class_weight="balanced"`` by net weight.
 :func:`effective_sample_size`, :func:`check_effective_sample_size`
@@ -87,6 +88,7 @@ __all__ = [
     "check_sample_weight",
     "effective_sample_size",
     "has_negative_weights",
+    "net_weight",
     "plan_training_weights",
     "prepare_training_weights",
     "weighted_mean",
@@ -207,11 +209,22 @@ def _net_sums(
     return uniques, inverse, sums
 
 
+_TRAINING_TOTAL = (
+    "Nothing can be learned from a non-positive net distribution: check the weights' signs "
+    "and normalisation."
+)
+_TRAINING_CLASS = (
+    "A classifier cannot learn a class whose net weight is not positive: add events of that "
+    "class, check its weights, or train with negative_weights='abs' or 'drop' (biased)."
+)
+
+
 def check_net_weight(
     sample_weight: NDArray[np.float64],
     y: ArrayLike | None = None,
     *,
     what: str = "the training data",
+    why: str | None = None,
 ) -> None:
     """Raise ValueError when the net weight is not positive.
 
@@ -223,18 +236,39 @@ def check_net_weight(
         Class labels. When given, each class's net weight must be positive too.
     what : str, default="the training data"
         What the weights belong to, for the message.
+    why : str, default=None
+        What a non-positive net weight breaks and how to fix it, for the message; by
+        default the training messages.
     """
     w = np.asarray(sample_weight, dtype=np.float64)
     negative = (w < 0).astype(np.float64)
     _check_positive_sums(
-        np.array([w.sum()]), np.array([w.shape[0]]), np.array([negative.sum()]), None, what
+        np.array([w.sum()]), np.array([w.shape[0]]), np.array([negative.sum()]), None, what, why
     )
     if y is None:
         return
     uniques, inverse, net = _net_sums(w, y)
     counts = np.bincount(inverse, minlength=uniques.shape[0])
     n_negative = np.bincount(inverse, weights=negative, minlength=uniques.shape[0])
-    _check_positive_sums(net, counts, n_negative, uniques, what)
+    _check_positive_sums(net, counts, n_negative, uniques, what, why)
+
+
+def net_weight(
+    sample_weight: ArrayLike, *, what: str = "the sample", why: str = "it is undefined"
+) -> float:
+    r"""The net weight :math:`\sum_i w_i`, or a ValueError when it is not positive.
+
+    For every quantity normalised by a net weight (a weighted mean loss, a CDF, an
+    efficiency, a histogram density). ``what`` names the weights and ``why`` says what a
+    non-positive sum breaks, for the message.
+    """
+    w = np.asarray(sample_weight, dtype=np.float64)
+    total = float(w.sum())
+    if not total > 0:
+        _check_positive_sums(
+            np.array([total]), np.array([w.shape[0]]), np.array([(w < 0).sum()]), None, what, why
+        )
+    return total
 
 
 def _check_positive_sums(
@@ -243,6 +277,7 @@ def _check_positive_sums(
     n_negative: NDArray[Any],
     classes: NDArray[Any] | None,
     what: str,
+    why: str | None = None,
 ) -> None:
     """Raise for the first group whose net weight is not positive (``classes=None``: the
     total of the whole sample)."""
@@ -251,14 +286,11 @@ def _check_positive_sums(
         if classes is None:
             raise ValueError(
                 f"The total net sample weight of {what} is {net[k]:.6g} <= 0 {counts}. "
-                "Nothing can be learned from a non-positive net distribution: check the "
-                "weights' signs and normalisation."
+                f"{why or _TRAINING_TOTAL}"
             )
         raise ValueError(
             f"In {what}, class {np.asarray(classes).tolist()[k]!r} has net sample weight "
-            f"{net[k]:.6g} <= 0 {counts}. A classifier cannot learn a class whose net weight "
-            "is not positive: add events of that class, check its weights, or train with "
-            "negative_weights='abs' or 'drop' (biased)."
+            f"{net[k]:.6g} <= 0 {counts}. {why or _TRAINING_CLASS}"
         )
 
 
@@ -592,9 +624,7 @@ def weighted_mean(
     """Weighted mean :math:`\\sum w x / \\sum w` along ``axis``; the net sum must be positive."""
     x = np.asarray(x, dtype=np.float64)
     w = check_sample_weight(sample_weight, x.shape[axis])
-    total = w.sum()
-    if not total > 0:
-        raise ValueError(f"The net sample weight is {total:.6g} <= 0; a weighted mean needs > 0.")
+    total = net_weight(w, why="A weighted mean needs a positive net weight.")
     return np.tensordot(w, np.moveaxis(x, axis, 0), axes=1) / total
 
 
@@ -647,9 +677,7 @@ def weighted_quantile(
         raise ValueError(f"Quantile levels must lie in [0, 1], got {q!r}.")
     if x.shape[0] == 0:
         raise ValueError("Cannot take a quantile of an empty sample.")
-    total = w.sum()
-    if not total > 0:
-        raise ValueError(f"The net sample weight is {total:.6g} <= 0; quantiles need > 0.")
+    total = net_weight(w, why="Quantiles need a positive net weight.")
     order = np.argsort(x, kind="stable")
     xs = x[order]
     # Merge ties, so that the cumulative weight is evaluated only after all equal values.

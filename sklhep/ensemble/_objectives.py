@@ -34,7 +34,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.special import expit
 
-from sklhep.weights import weighted_mean, weighted_quantile
+from sklhep.weights import net_weight, weighted_mean, weighted_quantile
 
 __all__ = [
     "LOSSES",
@@ -63,10 +63,7 @@ HUBER_SLOPE = 1.0
 
 
 def _net(w: NDArray[Any]) -> float:
-    total = float(np.sum(w, dtype=np.float64))
-    if not total > 0:
-        raise ValueError(f"The net weight is {total:.6g} <= 0; a weighted loss needs > 0.")
-    return total
+    return net_weight(w, why="A weighted loss needs a positive net weight.")
 
 
 class Loss:

@@ -6,7 +6,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from sklhep.metrics._common import labels_1d
-from sklhep.weights import check_sample_weight
+from sklhep.weights import check_sample_weight, net_weight
 
 __all__ = ["log_loss"]
 
@@ -67,9 +67,7 @@ def log_loss(
     if not np.array_equal(classes[idx], y):
         raise ValueError("y_true contains labels that are not in labels.")
     w = check_sample_weight(sample_weight, y.shape[0])
-    total = float(w.sum())
-    if not total > 0:
-        raise ValueError(f"The net sample weight is {total:.6g} <= 0; the loss is undefined.")
+    total = net_weight(w, why="The weighted mean loss is undefined.")
     eps = np.finfo(np.float64).eps
     p_true = np.clip(p[np.arange(y.shape[0]), idx], eps, 1 - eps)
     return float(-np.dot(w, np.log(p_true)) / total)

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from sklhep.weights import check_sample_weight
+from sklhep.weights import check_sample_weight, net_weight
 
 __all__ = ["binary_inputs", "check_finite_1d", "labels_1d"]
 
@@ -86,13 +86,10 @@ def binary_inputs(
             f"y_true must contain both signal (pos_label={pos_label!r}) and background events; "
             f"it has only {classes.tolist()}."
         )
-    w_sig = float(w[is_signal].sum())
-    w_bkg = float(w[~is_signal].sum())
-    for name, total, mask in (("signal", w_sig, is_signal), ("background", w_bkg, ~is_signal)):
-        if not total > 0:
-            raise ValueError(
-                f"The net weight of the {name} class is {total:.6g} <= 0 "
-                f"({int(mask.sum())} events, {int((w[mask] < 0).sum())} with negative weight): "
-                "efficiencies are undefined. Check the weights or use a larger sample."
-            )
+    for name, mask in (("signal", is_signal), ("background", ~is_signal)):
+        net_weight(
+            w[mask],
+            what=f"the {name} class",
+            why="Efficiencies are undefined: check the weights or use a larger sample.",
+        )
     return is_signal, score, w

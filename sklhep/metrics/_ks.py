@@ -9,7 +9,7 @@ from numpy.typing import ArrayLike
 from scipy import stats
 
 from sklhep.metrics._common import check_finite_1d
-from sklhep.weights import check_sample_weight, effective_sample_size
+from sklhep.weights import check_sample_weight, effective_sample_size, net_weight
 
 __all__ = ["KSResult", "ks_test"]
 
@@ -70,10 +70,10 @@ def ks_test(
         raise ValueError("ks_test needs at least one event in each sample.")
     w1 = check_sample_weight(weights_train, x1.shape[0], name="weights_train")
     w2 = check_sample_weight(weights_test, x2.shape[0], name="weights_test")
-    t1, t2 = float(w1.sum()), float(w2.sum())
-    for name, total in (("scores_train", t1), ("scores_test", t2)):
-        if not total > 0:
-            raise ValueError(f"The net weight of {name} is {total:.6g} <= 0; no CDF exists.")
+    t1, t2 = (
+        net_weight(w, what=name, why="Its weighted CDF does not exist.")
+        for w, name in ((w1, "scores_train"), (w2, "scores_test"))
+    )
     x = np.concatenate([x1, x2])
     contrib = np.concatenate([w1 / t1, -w2 / t2])
     order = np.argsort(x, kind="stable")

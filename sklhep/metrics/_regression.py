@@ -18,7 +18,13 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import stats
 
 from sklhep.metrics._common import check_finite_1d
-from sklhep.weights import check_sample_weight, weighted_mean, weighted_quantile, weighted_std
+from sklhep.weights import (
+    check_sample_weight,
+    net_weight,
+    weighted_mean,
+    weighted_quantile,
+    weighted_std,
+)
 
 __all__ = ["bias", "resolution"]
 
@@ -47,8 +53,7 @@ def _residuals(
         r = (t - p) / t
     else:
         r = t - p
-    if not w.sum() > 0:
-        raise ValueError(f"The net sample weight is {w.sum():.6g} <= 0; nothing to measure.")
+    net_weight(w, why="There is nothing to measure.")
     return r, w
 
 

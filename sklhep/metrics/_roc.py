@@ -17,7 +17,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from sklhep.metrics._common import binary_inputs, check_finite_1d, labels_1d
-from sklhep.weights import check_sample_weight
+from sklhep.weights import check_net_weight, check_sample_weight, net_weight
 
 __all__ = [
     "RocCurve",
@@ -215,14 +215,11 @@ def roc_auc_score(
     w = check_sample_weight(sample_weight, y.shape[0])
     if not np.all(np.isfinite(score.astype(np.float64))):
         raise ValueError("y_score contains NaN or infinite values; fix or remove those events.")
+    check_net_weight(
+        w, y, what="y_true", why="Its AUC is undefined: check the weights or merge classes."
+    )
     masks = [y == c for c in classes.tolist()]
     net = np.array([w[m].sum() for m in masks])
-    for c, m, total in zip(classes.tolist(), masks, net, strict=True):
-        if not total > 0:
-            raise ValueError(
-                f"Class {c!r} has net weight {total:.6g} <= 0 ({int(m.sum())} events): its "
-                "AUC is undefined. Check the weights or merge classes."
-            )
     aucs: list[float] = []
     prevalence: list[float] = []
     if multi_class == "ovr":
@@ -244,12 +241,11 @@ def roc_auc_score(
 
 
 def _check_class_pair(is_signal: NDArray[np.bool_], w: NDArray[np.float64], name: str) -> None:
-    rest = float(w[~is_signal].sum())
-    if not rest > 0:
-        raise ValueError(
-            f"The events not in class {name} have net weight {rest:.6g} <= 0; the "
-            "one-vs-rest AUC is undefined."
-        )
+    net_weight(
+        w[~is_signal],
+        what=f"the events not in class {name}",
+        why="The one-vs-rest AUC is undefined.",
+    )
 
 
 def _interpolate_at(x: NDArray[np.float64], y: NDArray[np.float64], target: float) -> float:

@@ -25,7 +25,7 @@ from sklearn.utils.validation import _check_method_params, check_is_fitted, get_
 
 from sklhep._validation import encode_classes, validate_fit_data, validate_predict_data
 from sklhep.model_selection._split import EventNumberKFold
-from sklhep.weights import check_net_weight, check_sample_weight
+from sklhep.weights import check_net_weight, check_sample_weight, net_weight
 
 __all__ = ["CrossEvaluator"]
 
@@ -462,7 +462,5 @@ class CrossEvaluator(MetaEstimatorMixin, BaseEstimator):
         w = check_sample_weight(sample_weight, y.shape[0])
         if not self._is_classifier():
             return float(r2_score(y, pred, sample_weight=w))
-        total = float(w.sum())
-        if not total > 0:
-            raise ValueError(f"The net sample weight is {total:.6g} <= 0; accuracy is undefined.")
+        total = net_weight(w, why="The weighted accuracy is undefined.")
         return float(np.dot(w, (pred == y.reshape(pred.shape)).astype(np.float64)) / total)

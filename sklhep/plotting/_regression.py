@@ -9,6 +9,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from sklhep.plotting._style import as_1d, check_weights, hep_style, weighted_histogram
+from sklhep.weights import net_weight
 
 __all__ = ["plot_resolution", "plot_resolution_vs_target"]
 
@@ -99,9 +100,7 @@ def plot_resolution(
         lo, hi = map(float, range)
     edges = np.linspace(lo, hi, bins + 1)
     width = np.diff(edges)
-    net = w.sum()
-    if not net > 0:
-        raise ValueError(f"the net weight is {net:.4g} <= 0; cannot normalise the histogram")
+    net = net_weight(w, why="The histogram cannot be normalised.")
     ax = new_axes(ax)
     for name, r in residuals.items():
         h, e = weighted_histogram(r, w, edges)

@@ -49,7 +49,7 @@ def test_hand_computed_and_errors():
     res = ks_test([1.0, 2.0], [3.0, 4.0])
     assert res.statistic == 1.0
     assert ks_test([1.0, 2.0], [1.0, 2.0]).statistic == 0.0
-    with pytest.raises(ValueError, match="net weight of scores_test"):
+    with pytest.raises(ValueError, match="net sample weight of scores_test"):
         ks_test([1.0], [2.0, 3.0], weights_test=[1.0, -2.0])
     with pytest.raises(ValueError, match="NaN"):
         ks_test([np.nan], [1.0])

@@ -124,7 +124,7 @@ def test_auc_hand_computed():
 
 
 def test_auc_rejects_non_positive_class_weight():
-    with pytest.raises(ValueError, match="net weight of the signal class"):
+    with pytest.raises(ValueError, match="net sample weight of the signal class"):
         roc_auc_score([0, 1, 1], [0.1, 0.2, 0.3], sample_weight=[1.0, 1.0, -2.0])
     with pytest.raises(ValueError, match="only one class"):
         roc_auc_score([1, 1], [0.1, 0.2])
@@ -147,7 +147,7 @@ def test_multiclass_matches_sklearn(rng):
             skm.roc_auc_score(y, p, multi_class="ovo", average=average)
         )
     w[y == 2] *= -1
-    with pytest.raises(ValueError, match="Class 2 has net weight"):
+    with pytest.raises(ValueError, match="class 2 has net sample weight"):
         roc_auc_score(y, p, sample_weight=w)
     with pytest.raises(ValueError, match="one score column per class"):
         roc_auc_score(y, p[:, :2].repeat(2, axis=1))

@@ -238,7 +238,7 @@ def test_plot_resolution_errors(regression):
         plot_resolution(t, pred[:-1], stats=False)
     with pytest.raises(ValueError, match="relative=False"):
         plot_resolution(np.r_[0.0, t], np.r_[1.0, pred], stats=False)
-    with pytest.raises(ValueError, match="net weight"):
+    with pytest.raises(ValueError, match="net sample weight"):
         plot_resolution(t, pred, sample_weight=-np.ones(t.size), stats=False)
     with pytest.raises(ValueError, match="increasing"):
         plot_resolution_vs_target(t, pred, bins=[5, 1])
