@@ -147,7 +147,15 @@ def check_sample_weight(
         return np.full(n_samples, value, dtype=np.float64)
 
     arr = np.asarray(sample_weight)
-    if arr.dtype.kind not in "biuf":
+    if arr.dtype.kind in "cbUSO" and not (
+        arr.dtype.kind == "O" and all(isinstance(v, numbers.Real) for v in arr.ravel())
+    ):
+        what = {"c": "complex", "b": "boolean", "U": "string", "S": "bytes", "O": "object"}
+        raise ValueError(
+            f"{name} must be numeric (real numbers), got an array of {what[arr.dtype.kind]} dtype "
+            f"{arr.dtype}. Convert the weights to floats, e.g. with np.asarray(w, dtype=float)."
+        )
+    if arr.dtype.kind not in "iuf":
         try:
             arr = arr.astype(np.float64)
         except (TypeError, ValueError) as exc:

@@ -39,7 +39,13 @@ def test_none_means_unit_weights():
 
 @pytest.mark.parametrize(
     "weights",
-    [[1, -2, 3], np.array([1, -2, 3], dtype=np.int32), pd.Series([1.0, -2.0, 3.0]), (1.0, -2, 3)],
+    [
+        [1, -2, 3],
+        np.array([1, -2, 3], dtype=np.int32),
+        pd.Series([1.0, -2.0, 3.0]),
+        (1.0, -2, 3),
+        np.array([1, -2.0, 3], dtype=object),
+    ],
 )
 def test_accepts_negative_and_any_numeric(weights):
     w = check_sample_weight(weights, 3)
@@ -59,6 +65,10 @@ def test_scalar_weight():
         ([1.0, 2.0], "2 entries but X has 3 events"),
         (np.ones((3, 1)), "one-dimensional"),
         (["a", "b", "c"], "must be numeric"),
+        (["1", "2", "3"], "string dtype"),
+        (np.array([1 + 1j, 1.0, 2.0]), "complex dtype"),
+        (np.array([True, False, True]), "boolean dtype"),
+        (np.array([1.0, "x", 2.0], dtype=object), "object dtype"),
         (float("nan"), "must be finite"),
     ],
 )

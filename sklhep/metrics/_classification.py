@@ -42,6 +42,11 @@ def log_loss(
     Returns
     -------
     float
+
+    References
+    ----------
+    .. [1] C. M. Bishop, "Pattern Recognition and Machine Learning", Springer (2006), section
+           4.3.4 (cross-entropy as the negative log-likelihood).
     """
     y = labels_1d(y_true)
     p = np.asarray(y_prob, dtype=np.float64)

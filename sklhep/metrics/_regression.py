@@ -86,6 +86,13 @@ def resolution(
     Returns
     -------
     float
+
+    References
+    ----------
+    .. [1] R. J. Hyndman and Y. Fan, "Sample quantiles in statistical packages", Am. Stat. 50
+           (1996) 361 (definition 1, the inverted CDF, here with signed weights).
+    .. [2] F. James, "Statistical Methods in Experimental Physics", 2nd ed., World Scientific
+           (2006) (the Gaussian widths of the IQR and central 68 % interval).
     """
     r, w = _residuals(y_true, y_pred, sample_weight, relative)
     if method == "iqr":
@@ -132,6 +139,11 @@ def bias(
     Returns
     -------
     float
+
+    References
+    ----------
+    .. [1] R. J. Hyndman and Y. Fan, "Sample quantiles in statistical packages", Am. Stat. 50
+           (1996) 361 (definition 1, the inverted CDF, here with signed weights).
     """
     r, w = _residuals(y_true, y_pred, sample_weight, relative)
     if method == "median":

@@ -116,6 +116,13 @@ def roc_curve(
     ------
     ValueError
         If a class's net weight is not positive, or only one class is present.
+
+    References
+    ----------
+    .. [1] T. Fawcett, "An introduction to ROC analysis", Pattern Recognit. Lett. 27 (2006)
+           861.
+    .. [2] A. Hoecker et al., "TMVA - Toolkit for Multivariate Data Analysis",
+           arXiv:physics/0703039 (the signal-efficiency vs background-rejection curve).
     """
     is_signal, score, w = binary_inputs(y_true, y_score, sample_weight, pos_label)
     keep = w != 0
@@ -308,6 +315,13 @@ def background_rejection(
     -------
     float
         :math:`1/\varepsilon_B`, ``inf`` when :math:`\varepsilon_B \le 0`.
+
+    References
+    ----------
+    .. [1] A. Hoecker et al., "TMVA - Toolkit for Multivariate Data Analysis",
+           arXiv:physics/0703039 (background rejection at fixed signal efficiency).
+    .. [2] T. Fawcett, "An introduction to ROC analysis", Pattern Recognit. Lett. 27 (2006)
+           861.
     """
     target = _check_level(signal_efficiency, "signal_efficiency", allow_zero=False)
     roc = roc_curve(y_true, y_score, sample_weight=sample_weight, pos_label=pos_label)
@@ -341,6 +355,13 @@ def signal_efficiency_at(
     Returns
     -------
     float
+
+    References
+    ----------
+    .. [1] A. Hoecker et al., "TMVA - Toolkit for Multivariate Data Analysis",
+           arXiv:physics/0703039.
+    .. [2] T. Fawcett, "An introduction to ROC analysis", Pattern Recognit. Lett. 27 (2006)
+           861.
     """
     target = _check_level(background_efficiency, "background_efficiency", allow_zero=False)
     roc = roc_curve(y_true, y_score, sample_weight=sample_weight, pos_label=pos_label)

@@ -43,6 +43,9 @@ _FIXED: dict[str, tuple[Callable[..., float], Any, bool, dict[str, Any]]] = {
     "neg_log_loss": (log_loss, "predict_proba", False, {}),
     "max_significance": (_max_significance_score, _SCORE, True, {}),
     "neg_resolution": (resolution, "predict", False, {}),
+    # the name; like "neg_resolution" it returns minus the resolution (greater is
+    # better, as every scikit-learn scorer)
+    "resolution": (resolution, "predict", False, {}),
     "neg_abs_bias": (_abs_bias, "predict", False, {}),
 }
 _PARAMETRISED = {
@@ -98,9 +101,10 @@ def get_scorer(name: str) -> Any:
     ``"max_significance"``
         The Asimov significance at the best cut (:func:`max_significance`, unit
         luminosity: the weights must be normalised to the yields you expect).
-    ``"neg_resolution"``, ``"neg_abs_bias"``
+    ``"neg_resolution"`` (alias ``"resolution"``), ``"neg_abs_bias"``
         Regression: minus the relative IQR :func:`resolution`, minus ``|bias|`` (relative,
-        median).
+        median). Scorers are maximised, so both are negated, as scikit-learn's
+        ``"neg_mean_squared_error"`` is.
 
     Parameters
     ----------

@@ -194,6 +194,13 @@ def max_significance(
     ------
     ValueError
         If no cut leaves :math:`s > 0` and :math:`b >` ``min_background``.
+
+    References
+    ----------
+    .. [1] G. Cowan, K. Cranmer, E. Gross and O. Vitells, "Asymptotic formulae for likelihood-
+           based tests of new physics", Eur. Phys. J. C 71 (2011) 1554, arXiv:1007.1727.
+    .. [2] C. Adam-Bourdarios et al., "The Higgs boson machine learning challenge", JMLR W&CP
+           42 (2015) 19 (the AMS).
     """
     if metric not in ("asimov", "ams", "s_over_sqrt_b"):
         raise ValueError(f"metric must be 'asimov', 'ams' or 's_over_sqrt_b', got {metric!r}.")

@@ -66,6 +66,9 @@ def test_scorers_with_routing_off(binary):
     assert get_scorer("neg_resolution")(reg, X, X[:, 0] + 5, sample_weight=np.abs(w)) == (
         pytest.approx(-resolution(X[:, 0] + 5, reg.predict(X), sample_weight=np.abs(w)))
     )
+    assert get_scorer("resolution")(reg, X, X[:, 0] + 5, sample_weight=np.abs(w)) == (
+        pytest.approx(-resolution(X[:, 0] + 5, reg.predict(X), sample_weight=np.abs(w)))
+    )
     assert get_scorer("neg_abs_bias")(reg, X, X[:, 0] + 5) <= 0
 
 
