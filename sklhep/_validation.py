@@ -7,6 +7,7 @@ problem and the fix. Weight semantics live in :mod:`sklhep.weights`, not here.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -30,6 +31,27 @@ def _reraise_non_numeric(exc: Exception, estimator: Any) -> None:
         ) from None
 
 
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
+def _check_float32_range(X: NDArray[Any]) -> NDArray[Any]:
+    """Both engines compute in float32: a finite float64 beyond its range would become inf."""
+    if X.dtype != np.float64 or X.size == 0:
+        return X
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # an all-NaN X (the BDT allows NaN)
+        low, high = float(np.nanmin(X)), float(np.nanmax(X))
+    if max(-low, high) > _FLOAT32_MAX:
+        worst = high if high > -low else low
+        column = int(np.flatnonzero(np.nanmax(np.abs(X), axis=0) > _FLOAT32_MAX)[0])
+        raise ValueError(
+            f"X has a value {worst:.6g} (first in column {column}) beyond the float32 range "
+            f"(±{_FLOAT32_MAX:.4g}) that the models compute in: it would become infinity. "
+            "Rescale that feature (e.g. take its logarithm) or replace the sentinel value."
+        )
+    return X
+
+
 def validate_fit_data(
     estimator: Any,
     X: Any,
@@ -39,10 +61,15 @@ def validate_fit_data(
     multi_output: bool = False,
     y_numeric: bool = False,
     dtype: Any = (np.float64, np.float32),
+    float32: bool = False,
 ) -> tuple[NDArray[Any], NDArray[Any]]:
-    """Validate ``X`` and ``y`` in ``fit`` and set ``n_features_in_``/``feature_names_in_``."""
+    """Validate ``X`` and ``y`` in ``fit`` and set ``n_features_in_``/``feature_names_in_``.
+
+    ``float32=True``: the estimator computes in float32, so values beyond its range are an
+    error (they would silently become infinity).
+    """
     try:
-        return validate_data(
+        X, y = validate_data(
             estimator,
             X,
             y,
@@ -56,14 +83,20 @@ def validate_fit_data(
     except (TypeError, ValueError) as exc:
         _reraise_non_numeric(exc, estimator)
         raise
+    return (_check_float32_range(X) if float32 else X), y
 
 
 def validate_predict_data(
-    estimator: Any, X: Any, *, allow_nan: bool = False, dtype: Any = (np.float64, np.float32)
+    estimator: Any,
+    X: Any,
+    *,
+    allow_nan: bool = False,
+    dtype: Any = (np.float64, np.float32),
+    float32: bool = False,
 ) -> NDArray[Any]:
     """Validate ``X`` at predict time against what ``fit`` saw (number and names of features)."""
     try:
-        return validate_data(
+        X = validate_data(
             estimator,
             X,
             reset=False,
@@ -73,6 +106,7 @@ def validate_predict_data(
     except (TypeError, ValueError) as exc:
         _reraise_non_numeric(exc, estimator)
         raise
+    return _check_float32_range(X) if float32 else X
 
 
 def encode_classes(y: Any) -> tuple[NDArray[Any], NDArray[np.intp]]:

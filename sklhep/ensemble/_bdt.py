@@ -292,7 +292,9 @@ class _BaseBDT(SampleWeightRequestMixin, BaseEstimator):
     def _fit(self, X: Any, y: Any, sample_weight: ArrayLike | None) -> _BaseBDT:
         if _dask.is_dask_collection(X, y, sample_weight):
             return _dask.fit(self, X, y, sample_weight)  # xgboost.dask
-        X, y = validate_fit_data(self, X, y, allow_nan=True, y_numeric=not self._classifier)
+        X, y = validate_fit_data(
+            self, X, y, allow_nan=True, y_numeric=not self._classifier, float32=True
+        )
         y_train_all = self._prepare_targets(y)
         sw = check_sample_weight(sample_weight, X)
         rng = check_random_state(self.random_state)
@@ -436,7 +438,7 @@ class _BaseBDT(SampleWeightRequestMixin, BaseEstimator):
     # -- prediction -----------------------------------------------------------------------
     def _raw_predict(self, X: Any) -> NDArray[np.float32]:
         check_is_fitted(self, "booster_")
-        X = validate_predict_data(self, X, allow_nan=True)
+        X = validate_predict_data(self, X, allow_nan=True, float32=True)
         return self.booster_.inplace_predict(
             X, predict_type="margin", missing=self.missing, validate_features=False
         )

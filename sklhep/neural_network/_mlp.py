@@ -278,10 +278,15 @@ class _BaseMLP(SampleWeightRequestMixin, BaseEstimator):
         first = not (incremental and hasattr(self, "net_"))
         if first:
             X, y = validate_fit_data(
-                self, X, y, multi_output=not self._is_classifier, y_numeric=not self._is_classifier
+                self,
+                X,
+                y,
+                multi_output=not self._is_classifier,
+                y_numeric=not self._is_classifier,
+                float32=True,
             )
         else:
-            X = validate_predict_data(self, X)
+            X = validate_predict_data(self, X, float32=True)
         y = self._validate_targets(X, y, first=first, classes=classes)
         device = _resolve_device(self.device) if first else torch.device(self.net_.device)
         if self.precision == "fp16" and device.type != "cuda":
@@ -293,6 +298,13 @@ class _BaseMLP(SampleWeightRequestMixin, BaseEstimator):
         seed = int(rng.randint(np.iinfo(np.int32).max))
         split_seed = int(rng.randint(np.iinfo(np.int32).max))
         shuffle_seed = int(rng.randint(np.iinfo(np.int32).max))
+        if not first:
+            # a fixed random_state would give every chunk the same shuffle and dropout
+            # masks: mix in how many chunks came before (still reproducible)
+            seed, shuffle_seed = (
+                int(np.random.SeedSequence([s, self.n_epochs_]).generate_state(1)[0] >> 1)
+                for s in (seed, shuffle_seed)
+            )
 
         signed = check_sample_weight(sample_weight, X)
         labels = self._labels(y)
@@ -363,7 +375,7 @@ class _BaseMLP(SampleWeightRequestMixin, BaseEstimator):
     # -- prediction -------------------------------------------------------------------------
     def _forward(self, X: Any) -> NDArray[np.floating]:
         check_is_fitted(self)
-        X = validate_predict_data(self, X)
+        X = validate_predict_data(self, X, float32=True)
         device = torch.device(self.net_.device)
         module = self.net_.module_
         module.eval()
@@ -658,12 +670,16 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         The first call builds the network (pass every label in ``classes`` when a chunk
         may miss a class); later calls continue with the same optimizer state. There is no
         early stopping. Each chunk's loss is normalised by that chunk's own net weight sum.
+        With an int ``random_state`` every chunk gets its own (reproducible) shuffle.
 
         Parameters
         ----------
         X : array-like or DataFrame of shape (n_samples, n_features)
+            The chunk's features.
         y : array-like of shape (n_samples,)
+            The chunk's labels.
         sample_weight : array-like of shape (n_samples,), default=None
+            Signed event weights; each class's net sum in the chunk must be positive.
         classes : array-like of shape (n_classes,), default=None
             All the class labels; used at the first call only.
 
@@ -674,7 +690,17 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         return self._fit(X, y, sample_weight, incremental=True, classes=classes)
 
     def predict_proba(self, X: ArrayLike) -> NDArray[np.float64]:
-        """Class probabilities, shape (n_samples, n_classes), in the order of ``classes_``."""
+        """Class probabilities, in the order of ``classes_``.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Computed in batches on the model's device, without gradients.
+        """
         logits = self._forward(X).astype(np.float64)
         if self.classes_.shape[0] == 2:
             p = 1.0 / (1.0 + np.exp(-logits[:, 0]))
@@ -684,7 +710,17 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         return e / e.sum(axis=1, keepdims=True)
 
     def predict(self, X: ArrayLike) -> NDArray[Any]:
-        """The most probable class of each event."""
+        """The most probable class of each event.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,)
+            Labels from ``classes_``.
+        """
         proba = self.predict_proba(X)
         return self.classes_[np.argmax(proba, axis=1)]
 
@@ -917,7 +953,17 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         """Train for one epoch on a chunk, continuing from the current state.
 
         The target standardisation is fixed by the first chunk. Each chunk's loss is
-        normalised by that chunk's own net weight sum; there is no early stopping.
+        normalised by that chunk's own net weight sum; there is no early stopping. With an
+        int ``random_state`` every chunk gets its own (reproducible) shuffle.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+            The chunk's features.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            The chunk's targets.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Signed event weights; the chunk's net sum must be positive.
 
         Returns
         -------
@@ -926,6 +972,16 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         return self._fit(X, y, sample_weight, incremental=True)
 
     def predict(self, X: ArrayLike) -> NDArray[np.float64]:
-        """Predicted targets, shape (n_samples,) or (n_samples, n_outputs) like ``y``."""
+        """Predicted targets, on the scale of the training targets.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            Shaped like the ``y`` given to ``fit``.
+        """
         out = self._forward(X).astype(np.float64) * self.y_scale_ + self.y_mean_
         return out.ravel() if self._y_ndim == 1 else out

@@ -311,6 +311,17 @@ def test_inf_features_are_a_clear_error(Est, small):
         Est(**FAST).fit(X, y)
 
 
+@pytest.mark.parametrize("Est", [BDTClassifier, BDTRegressor])
+def test_values_beyond_float32_are_a_clear_error(Est, small):
+    X, y = small
+    big = X.copy()
+    big[3, 1] = -1e300  # xgboost bins in float32: this would become -inf
+    with pytest.raises(ValueError, match="float32 range"):
+        Est(**FAST).fit(big, y)
+    with pytest.raises(ValueError, match="column 1"):
+        Est(**FAST).fit(X, y).predict(big)
+
+
 def test_zero_min_child_weight_with_negative_weights_is_a_clear_error(small):
     X, y = small
     w = np.where(np.arange(100) % 10 == 0, -0.5, 1.0)

@@ -15,7 +15,7 @@ from skorch.callbacks import Callback
 
 import sklhep.neural_network._mlp as mlp_impl
 from sklhep import MLPClassifier, MLPRegressor
-from sklhep.exceptions import DivergenceError
+from sklhep.exceptions import DivergenceError, LowEffectiveSampleSizeWarning
 
 FAST = {
     "hidden_layer_sizes": (8,),
@@ -315,3 +315,123 @@ def test_string_features_and_wrong_n_features(binary):
     clf = MLPClassifier(**FAST).fit(X, y)
     with pytest.raises(ValueError, match="3 features"):
         clf.predict_proba(X[:, :2])
+
+
+# -- loss normalisation and shuffling -------------------------------------------------------
+def test_train_loss_is_global_weighted_mean_with_net_negative_batches(rng):
+    """Batches of 16 events with 45 % weights of -1: many batches have a net weight <= 0.
+    Normalising by the whole set's net weight (not each batch's) makes train_loss the exact
+    weighted mean loss; with a negligible learning rate the model is fixed, so it can be
+    computed by hand from the fitted model."""
+    n = 640
+    X = rng.normal(size=(n, 3))
+    y = (X[:, 0] + rng.normal(size=n) > 0).astype(int)
+    w = np.where(rng.random(n) < 0.45, -1.0, 1.0)
+    batch_nets = [w[i : i + 16].sum() for i in range(0, n, 16)]
+    assert min(batch_nets) <= 0 < w.sum()
+    clf = MLPClassifier(
+        **{**FAST, "batch_size": 16, "max_epochs": 1, "learning_rate": 1e-12}, optimizer="sgd"
+    )
+    with pytest.warns(LowEffectiveSampleSizeWarning):  # (1 - 2 * 0.45)^2: 1 % of n
+        clf.fit(X, y, sample_weight=w)
+    p = clf.predict_proba(X)[:, 1].astype(np.float64)
+    bce = -(y * np.log(p) + (1 - y) * np.log(1 - p))
+    assert clf.history_[0]["train_loss"] == pytest.approx(np.dot(w, bce) / w.sum(), rel=1e-4)
+
+
+def test_training_batches_are_reshuffled_every_epoch(rng, monkeypatch):
+    """Inputs sorted by class (signal file, then background): every epoch draws a fresh
+    permutation, so every batch mixes the classes."""
+    n = 512
+    X = rng.normal(size=(n, 3))
+    y = np.r_[np.ones(n // 2, int), np.zeros(n // 2, int)]  # sorted, as HEP files arrive
+    perms = []
+    original = torch.randperm
+
+    def spy(*args, **kwargs):
+        perms.append(original(*args, **kwargs))
+        return perms[-1]
+
+    monkeypatch.setattr(torch, "randperm", spy)
+    MLPClassifier(**{**FAST, "batch_size": 64, "max_epochs": 3}).fit(X, y)
+    assert len(perms) == 3
+    for perm in perms:
+        assert sorted(perm.tolist()) == list(range(n))
+        first_batch = y[perm[:64].numpy()]
+        assert 0 < first_batch.mean() < 1
+    assert not torch.equal(perms[0], perms[1])
+    assert not torch.equal(perms[1], perms[2])
+
+
+def test_partial_fit_chunks_get_fresh_shuffles_reproducibly(binary, monkeypatch):
+    X, y, w = binary
+    perms = []
+    original = torch.randperm
+
+    def spy(*args, **kwargs):
+        perms.append(original(*args, **kwargs))
+        return perms[-1]
+
+    monkeypatch.setattr(torch, "randperm", spy)
+    probas = []
+    for _ in range(2):
+        clf = MLPClassifier(**{**FAST, "dropout": 0.2})
+        for _chunk in range(2):  # the same chunk twice, with a fixed random_state
+            clf.partial_fit(X, y, sample_weight=w, classes=[0, 1])
+        probas.append(clf.predict_proba(X))
+    assert not torch.equal(perms[0], perms[1])
+    assert torch.equal(perms[0], perms[2])
+    assert torch.equal(perms[1], perms[3])
+    np.testing.assert_array_equal(probas[0], probas[1])
+
+
+def test_sigmoid_and_balanced_class_weight(rng):
+    n = 800
+    X = rng.normal(size=(n, 2))
+    y = (X[:, 0] > 1.0).astype(int)  # about 16 % class 1
+    w = np.where(rng.random(n) < 0.1, -0.5, 1.0)
+    kw = {**FAST, "max_epochs": 10, "activation": "sigmoid"}
+    plain = MLPClassifier(**kw).fit(X, y, sample_weight=w)
+    balanced = MLPClassifier(**kw, class_weight="balanced").fit(X, y, sample_weight=w)
+    # Balancing the net class weights raises the minority class's predicted probability.
+    assert balanced.predict_proba(X)[:, 1].mean() > plain.predict_proba(X)[:, 1].mean() + 0.1
+
+
+def test_values_beyond_float32_are_a_clear_error(binary):
+    X, y, w = binary
+    big = X.copy()
+    big[4, 2] = 1e300
+    with pytest.raises(ValueError, match="float32 range"):
+        MLPClassifier(**FAST).fit(big, y, sample_weight=w)
+    clf = MLPClassifier(**FAST).fit(X, y, sample_weight=w)
+    with pytest.raises(ValueError, match="column 2"):
+        clf.predict_proba(big)
+
+
+@pytest.mark.gpu
+def test_gpu_model_predicts_in_a_cpu_only_process(binary, tmp_path):
+    """Pickled after a CUDA fit, loaded where no GPU is visible (CUDA_VISIBLE_DEVICES="")."""
+    import os
+    import subprocess
+    import sys
+
+    X, y, w = binary
+    gpu = MLPClassifier(**{**FAST, "device": "cuda"}).fit(X, y, sample_weight=w)
+    joblib.dump(gpu, tmp_path / "gpu.joblib")
+    np.save(tmp_path / "X.npy", X)
+    np.save(tmp_path / "expected.npy", gpu.predict_proba(X))
+    code = (
+        "import sys, warnings, joblib, numpy as np, torch\n"
+        "assert not torch.cuda.is_available()\n"
+        "warnings.simplefilter('ignore')\n"
+        "d = sys.argv[1]\n"
+        "clf = joblib.load(d + '/gpu.joblib')\n"
+        "assert str(clf.net_.device) == 'cpu'\n"
+        "got = clf.predict_proba(np.load(d + '/X.npy'))\n"
+        "np.testing.assert_allclose(got, np.load(d + '/expected.npy'), rtol=1e-5, atol=1e-6)\n"
+    )
+    env = {**os.environ, "CUDA_VISIBLE_DEVICES": ""}
+    proc = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path)], env=env, capture_output=True, text=True
+    )
+    assert proc.returncode == 0, proc.stderr
