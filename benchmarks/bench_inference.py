@@ -4,9 +4,9 @@ A model of each family is trained once on a small sample (not timed); then, inte
 
 * MLP -- ``sklhep``: ``MLPClassifier.predict_proba(X)`` (input validation, batched forward
   pass without grad, an ``(n, 2)`` float64 result). ``raw``: the same fitted
-  ``torch.nn.Module`` applied by hand, ``torch.sigmoid(module(torch.from_numpy(X)))`` under
-  ``torch.inference_mode()`` in one call, returned as a numpy array (on the GPU: X moved
-  to the device once, the result back to the host). ``sklearn``: scikit-learn's
+  ``torch.nn.Module`` applied by hand, ``torch.sigmoid(module(xb))`` on slices of
+  ``EVAL_BATCH_SIZE`` events under ``torch.inference_mode()``, concatenated into a numpy
+  array (on the GPU: each slice moved to the device, the result back to the host). ``sklearn``: scikit-learn's
   ``MLPClassifier.predict_proba`` on a network of the same shape (informational).
 * BDT -- ``sklhep``: ``BDTClassifier.predict_proba(X)``. ``raw``: the same model's
   ``booster_.inplace_predict(X)``. ``hgbc``: sklearn's ``HistGradientBoostingClassifier``
@@ -36,6 +36,7 @@ def mlp_contenders(X_train, y_train, X, device: str) -> dict[str, Any]:
     from sklearn.neural_network import MLPClassifier as SkMLP
 
     from sklhep import MLPClassifier
+    from sklhep.neural_network._mlp import EVAL_BATCH_SIZE
 
     hidden = (64, 32, 32)
     clf = MLPClassifier(hidden, max_epochs=1, early_stopping=False, device=device, random_state=0)
@@ -47,10 +48,16 @@ def mlp_contenders(X_train, y_train, X, device: str) -> dict[str, Any]:
         sk = SkMLP(hidden, max_iter=1, batch_size=1024, random_state=0).fit(X_train, y_train)
 
     def raw() -> float:
+        # the plain loop a PyTorch user writes: batches of EVAL_BATCH_SIZE under
+        # inference_mode (one 1M-event forward pass is slower on a CPU: its activations
+        # fall out of cache)
         def predict() -> np.ndarray:
+            out = []
             with torch.inference_mode():
-                xt = torch.from_numpy(X).to(device)
-                return torch.sigmoid(module(xt)).squeeze(1).cpu().numpy()
+                for start in range(0, X.shape[0], EVAL_BATCH_SIZE):
+                    xb = torch.from_numpy(X[start : start + EVAL_BATCH_SIZE]).to(device)
+                    out.append(torch.sigmoid(module(xb)).squeeze(1).cpu())
+            return torch.cat(out).numpy()
 
         return timed(predict, device)
 
