@@ -6,8 +6,9 @@ A model of each family is trained once on a small sample (not timed); then, inte
   pass without grad, an ``(n, 2)`` float64 result). ``raw``: the same fitted
   ``torch.nn.Module`` applied by hand, ``torch.sigmoid(module(xb))`` on slices of
   ``EVAL_BATCH_SIZE`` events under ``torch.inference_mode()``, concatenated into a numpy
-  array (on the GPU: each slice moved to the device, the result back to the host). ``sklearn``: scikit-learn's
-  ``MLPClassifier.predict_proba`` on a network of the same shape (informational).
+  array (on the GPU: each slice moved to the device, the result back to the host).
+  ``sklearn``: scikit-learn's ``MLPClassifier.predict_proba`` on a network of the same
+  shape (informational).
 * BDT -- ``sklhep``: ``BDTClassifier.predict_proba(X)``. ``raw``: the same model's
   ``booster_.inplace_predict(X)``. ``hgbc``: sklearn's ``HistGradientBoostingClassifier``
   with 100 trees (informational).

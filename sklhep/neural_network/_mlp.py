@@ -283,10 +283,10 @@ class _BaseMLP(SampleWeightRequestMixin, BaseEstimator):
                 y,
                 multi_output=not self._is_classifier,
                 y_numeric=not self._is_classifier,
-                float32=True,
+                float32=self._dtype() == torch.float32,
             )
         else:
-            X = validate_predict_data(self, X, float32=True)
+            X = validate_predict_data(self, X, float32=self._dtype() == torch.float32)
         y = self._validate_targets(X, y, first=first, classes=classes)
         device = _resolve_device(self.device) if first else torch.device(self.net_.device)
         if self.precision == "fp16" and device.type != "cuda":
@@ -375,7 +375,7 @@ class _BaseMLP(SampleWeightRequestMixin, BaseEstimator):
     # -- prediction -------------------------------------------------------------------------
     def _forward(self, X: Any) -> NDArray[np.floating]:
         check_is_fitted(self)
-        X = validate_predict_data(self, X, float32=True)
+        X = validate_predict_data(self, X, float32=self._dtype() == torch.float32)
         device = torch.device(self.net_.device)
         module = self.net_.module_
         module.eval()

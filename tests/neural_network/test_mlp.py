@@ -406,6 +406,10 @@ def test_values_beyond_float32_are_a_clear_error(binary):
     clf = MLPClassifier(**FAST).fit(X, y, sample_weight=w)
     with pytest.raises(ValueError, match="column 2"):
         clf.predict_proba(big)
+    # precision="float64" computes in float64: such values are then allowed
+    large = X.copy()
+    large[4, 2] = 1e39
+    MLPClassifier(**FAST, precision="float64").fit(large, y, sample_weight=w)
 
 
 @pytest.mark.gpu
