@@ -59,7 +59,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     root.add_argument("--event", help="event-number branch for the folds (default: row index)")
     root.add_argument("--target", help="regression target branch")
     root.add_argument("--sample-scale", nargs="+", metavar="NAME=FACTOR", help="σ·L/Σw per sample")
-    root.add_argument("--max-entries", type=int, help="read at most this many entries per file")
+    root.add_argument("--max-entries", type=int, help="read at most this many entries per sample")
     run_group = parser.add_argument_group("training")
     run_group.add_argument("--folds", type=int, help="cross-evaluation folds (default 3)")
     run_group.add_argument("--models", help=f"comma-separated subset of {','.join(MODELS)}")
