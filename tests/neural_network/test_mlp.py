@@ -339,49 +339,47 @@ def test_train_loss_is_global_weighted_mean_with_net_negative_batches(rng):
     assert clf.history_[0]["train_loss"] == pytest.approx(np.dot(w, bce) / w.sum(), rel=1e-4)
 
 
-def test_training_batches_are_reshuffled_every_epoch(rng, monkeypatch):
+@pytest.fixture
+def randperm_calls(monkeypatch):
+    """Every permutation the training iterator draws (torch.randperm, spied on)."""
+    perms = []
+    original = torch.randperm
+
+    def spy(*args, **kwargs):
+        perms.append(original(*args, **kwargs))
+        return perms[-1]
+
+    monkeypatch.setattr(torch, "randperm", spy)
+    return perms
+
+
+def test_training_batches_are_reshuffled_every_epoch(rng, randperm_calls):
     """Inputs sorted by class (signal file, then background): every epoch draws a fresh
     permutation, so every batch mixes the classes."""
     n = 512
     X = rng.normal(size=(n, 3))
     y = np.r_[np.ones(n // 2, int), np.zeros(n // 2, int)]  # sorted, as HEP files arrive
-    perms = []
-    original = torch.randperm
-
-    def spy(*args, **kwargs):
-        perms.append(original(*args, **kwargs))
-        return perms[-1]
-
-    monkeypatch.setattr(torch, "randperm", spy)
     MLPClassifier(**{**FAST, "batch_size": 64, "max_epochs": 3}).fit(X, y)
-    assert len(perms) == 3
-    for perm in perms:
+    assert len(randperm_calls) == 3
+    for perm in randperm_calls:
         assert sorted(perm.tolist()) == list(range(n))
         first_batch = y[perm[:64].numpy()]
         assert 0 < first_batch.mean() < 1
-    assert not torch.equal(perms[0], perms[1])
-    assert not torch.equal(perms[1], perms[2])
+    assert not torch.equal(randperm_calls[0], randperm_calls[1])
+    assert not torch.equal(randperm_calls[1], randperm_calls[2])
 
 
-def test_partial_fit_chunks_get_fresh_shuffles_reproducibly(binary, monkeypatch):
+def test_partial_fit_chunks_get_fresh_shuffles_reproducibly(binary, randperm_calls):
     X, y, w = binary
-    perms = []
-    original = torch.randperm
-
-    def spy(*args, **kwargs):
-        perms.append(original(*args, **kwargs))
-        return perms[-1]
-
-    monkeypatch.setattr(torch, "randperm", spy)
     probas = []
     for _ in range(2):
         clf = MLPClassifier(**{**FAST, "dropout": 0.2})
         for _chunk in range(2):  # the same chunk twice, with a fixed random_state
             clf.partial_fit(X, y, sample_weight=w, classes=[0, 1])
         probas.append(clf.predict_proba(X))
-    assert not torch.equal(perms[0], perms[1])
-    assert torch.equal(perms[0], perms[2])
-    assert torch.equal(perms[1], perms[3])
+    assert not torch.equal(randperm_calls[0], randperm_calls[1])
+    assert torch.equal(randperm_calls[0], randperm_calls[2])
+    assert torch.equal(randperm_calls[1], randperm_calls[3])
     np.testing.assert_array_equal(probas[0], probas[1])
 
 
