@@ -26,6 +26,10 @@ from sklhep.model_selection import CrossEvaluator, EventNumberKFold
 __all__ = ["REJECTION_EFFICIENCIES", "run_bench"]
 
 REJECTION_EFFICIENCIES = (0.3, 0.5, 0.7, 0.9)
+#: The significance scan skips cuts whose selected background is estimated from fewer
+#: effective MC events than this: with signed weights a tight cut can leave a background
+#: that cancels to ~0 and an absurd Z.
+MIN_BACKGROUND_ESS = 10.0
 N_PERMUTATION_EVENTS = 20_000
 N_RESOLUTION_BINS = 8
 
@@ -142,7 +146,12 @@ def _classification_metrics(
         )
         for eff in REJECTION_EFFICIENCIES
     }
-    best = metrics.max_significance(truth, score, sample_weight=_lumi_weights(config, truth, w))
+    best = metrics.max_significance(
+        truth,
+        score,
+        sample_weight=_lumi_weights(config, truth, w),
+        min_background_ess=MIN_BACKGROUND_ESS,
+    )
     # TMVA's overtraining check on the first fold's model: its training vs its test events
     test = np.asarray(cv.cv.split(data.X, y, data.event).__next__()[1])
     train = np.setdiff1d(np.arange(len(y)), test)
@@ -172,6 +181,7 @@ def _classification_metrics(
             "significance": float(best.significance),
             "s": float(best.s),
             "b": float(best.b),
+            "min_background_ess": MIN_BACKGROUND_ESS,
         },
         "ks_pvalue": ks,
         "_overtraining": overtraining,

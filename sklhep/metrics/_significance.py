@@ -153,6 +153,7 @@ def max_significance(
     sigma_b_rel: float | None = None,
     b_reg: float = 10.0,
     min_background: float = 0.0,
+    min_background_ess: float = 0.0,
     pos_label: Any = None,
 ) -> SignificanceScan:
     r"""Scan the cut ``y_score >= t`` and return the one with the largest significance.
@@ -162,7 +163,11 @@ def max_significance(
     background events times ``luminosity``. Cuts with :math:`s \le 0` or
     :math:`b \le` ``min_background`` are skipped: with few background events left, the
     significance grows without bound, so set ``min_background`` to the smallest yield you
-    trust.
+    trust. With signed weights a tight cut can also leave a background whose positive and
+    negative weights cancel to :math:`b \approx 0` although it is estimated from a handful
+    of events: ``min_background_ess`` skips cuts whose selected background has a Kish
+    effective sample size :math:`(\sum w)^2 / \sum w^2` below it (10 asks for a
+    background estimate with about 30 % statistical precision or better).
 
     Parameters
     ----------
@@ -183,6 +188,9 @@ def max_significance(
         Regularisation of ``metric="ams"``.
     min_background : float, default=0.0
         Only cuts with :math:`b >` ``min_background`` are considered.
+    min_background_ess : float, default=0.0
+        Only cuts whose selected background events have an effective sample size of at
+        least ``min_background_ess`` are considered.
     pos_label : label, default=None
 
     Returns
@@ -193,7 +201,8 @@ def max_significance(
     Raises
     ------
     ValueError
-        If no cut leaves :math:`s > 0` and :math:`b >` ``min_background``.
+        If no cut leaves :math:`s > 0`, :math:`b >` ``min_background`` and enough
+        effective background events.
 
     References
     ----------
@@ -209,17 +218,26 @@ def max_significance(
     is_signal, score, w = binary_inputs(y_true, y_score, sample_weight, pos_label)
     from sklhep.metrics._roc import _grouped_sums
 
+    if not (np.isfinite(min_background_ess) and min_background_ess >= 0):
+        raise ValueError(f"min_background_ess must be >= 0, got {min_background_ess!r}.")
     values, s_at, b_at = _grouped_sums(is_signal, score, w)
     cuts = values[::-1]
     s = np.cumsum(s_at[::-1]) * luminosity
     b = np.cumsum(b_at[::-1]) * luminosity
     valid = (s > 0) & (b > min_background)
+    if min_background_ess > 0:
+        _, _, b2_at = _grouped_sums(is_signal, score, w * w)
+        b2 = np.cumsum(b2_at[::-1]) * luminosity**2
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ess = np.where(b2 > 0, b * b / b2, 0.0)
+        valid &= ess >= min_background_ess
     if metric == "ams":
         valid &= b + b_reg > 0
     if not valid.any():
         raise ValueError(
             f"No cut leaves a positive signal yield and a background yield above "
-            f"min_background={min_background}; check the weights and the luminosity."
+            f"min_background={min_background} from at least min_background_ess="
+            f"{min_background_ess} effective events; check the weights and the luminosity."
         )
     sv, bv = s[valid], b[valid]
     if metric == "asimov":
