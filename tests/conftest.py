@@ -36,6 +36,20 @@ def data_dir() -> Path:
     return DATA_DIR
 
 
+@pytest.fixture(scope="session")
+def data_path(data_dir: Path):
+    """``data_path("offshell_tutorial", "sig_Events.root")``: a path in the data folder;
+    skips the test when that file or folder is absent (a partial copy of the data)."""
+
+    def get(*parts: str) -> Path:
+        path = data_dir.joinpath(*parts)
+        if not path.exists():
+            pytest.skip(f"{path} not found (the real datasets are only on the dev machines)")
+        return path
+
+    return get
+
+
 def _torch_cuda() -> bool:
     try:
         import torch

@@ -188,9 +188,9 @@ def test_config_validation(tmp_path):
 
 
 @pytest.mark.data
-def test_offshell_tutorial_files(data_dir, tmp_path):
+def test_offshell_tutorial_files(data_path, tmp_path):
     """The Offshell workshop's 3-class problem (sig, bkg1, bkg2; pt, mass, eta)."""
-    folder = data_dir / "offshell_tutorial"
+    folder = data_path("offshell_tutorial")
     out = tmp_path / "offshell"
     samples = [f"{name}={folder / f'{name}_Events.root'}" for name in ("sig", "bkg1", "bkg2")]
     args = [

@@ -14,8 +14,8 @@ from sklhep.io import read_root, write_root
 pytestmark = pytest.mark.data
 
 
-def test_offshell_tutorial_loading_step(data_dir: Path) -> None:
-    folder = data_dir / "offshell_tutorial"
+def test_offshell_tutorial_loading_step(data_path) -> None:
+    folder = data_path("offshell_tutorial")
     samples = {name: folder / f"{name}_Events.root" for name in ("sig", "bkg1", "bkg2")}
     df = read_root(samples, tree="tree", branches=["pt", "mass", "eta"])
     assert df.shape == (300_000, 6)
@@ -32,8 +32,8 @@ def test_offshell_tutorial_loading_step(data_dir: Path) -> None:
         start += 100_000
 
 
-def test_offshell_scores_round_trip_as_a_friend_tree(data_dir: Path, tmp_path: Path) -> None:
-    source = data_dir / "offshell_tutorial" / "sig_Events.root"
+def test_offshell_scores_round_trip_as_a_friend_tree(data_path, tmp_path: Path) -> None:
+    source = data_path("offshell_tutorial", "sig_Events.root")
     df = read_root(source, tree="tree", branches=["pt", "mass", "eta"])
     score = np.tanh(df["pt"].to_numpy() / 50) * np.cos(df["eta"].to_numpy())
     write_root(tmp_path / "sig_scores.root", {"score": score})
@@ -46,8 +46,8 @@ def test_offshell_scores_round_trip_as_a_friend_tree(data_dir: Path, tmp_path: P
                                       np.tanh(pt / 50) * np.cos(eta))  # fmt: skip
 
 
-def test_cms_tutorial_jagged_collections_and_event_weight(data_dir: Path) -> None:
-    folder = data_dir / "cms_tutorial_2012"
+def test_cms_tutorial_jagged_collections_and_event_weight(data_path) -> None:
+    folder = data_path("cms_tutorial_2012")
     names = ["zz", "wz", "ww", "single_top", "qcd"]
     df = read_root(
         {n: folder / f"{n}.root" for n in names},
@@ -75,9 +75,9 @@ def test_cms_tutorial_jagged_collections_and_event_weight(data_dir: Path) -> Non
     [("nanoAOD_2015_CMS_Open_Data_ttbar.root", 200, 0.13), ("nano_dy.root", 40, 0.225)],
 )
 def test_nanoaod_negative_gen_weights(
-    data_dir: Path, name: str, n_events: int, negative_fraction: float
+    data_path, name: str, n_events: int, negative_fraction: float
 ) -> None:
-    path = data_dir / "nanoaod_fixtures" / name
+    path = data_path("nanoaod_fixtures", name)
     df = read_root(
         {"mc": path},
         tree="Events",
