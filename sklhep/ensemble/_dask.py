@@ -378,11 +378,7 @@ def fit(est: Any, X: Any, y: Any, sample_weight: Any) -> Any:
             verbose_eval=int(est.verbose) if est.verbose else False,
         )
     except Exception as exc:
-        raise RuntimeError(
-            "Distributed BDT training failed on the Dask cluster "
-            f"({type(exc).__name__}: {exc}). The workers' logs (client.get_worker_logs()) "
-            "have the full traceback."
-        ) from exc
+        raise RuntimeError(_training_failure(exc)) from exc
 
     booster = result["booster"]
     history = result["history"]
@@ -409,6 +405,38 @@ def fit(est: Any, X: Any, y: Any, sample_weight: Any) -> Any:
     est.n_estimators_ = booster.num_boosted_rounds()
     est.signed_objective_ = True
     return est
+
+
+#: What xgboost's collective and Dask's scheduler say when a worker is lost mid-fit.
+_LOST_WORKER_HINTS = (
+    "allgather",
+    "allreduce",
+    "broadcast",
+    "poll error",
+    "connection",
+    "socket",
+    "killedworker",
+    "commclosed",
+    "worker",
+)
+
+
+def _training_failure(exc: BaseException) -> str:
+    """One readable message for a failed distributed fit: the error's first lines, without
+    xgboost's C++ stack trace, and a hint when a worker was lost."""
+    text = str(exc).split("Stack trace:")[0]
+    lines = [line.strip(" -") for line in text.splitlines() if line.strip(" -")]
+    summary = "; ".join(lines)[:400] or type(exc).__name__
+    message = (
+        f"Distributed BDT training failed on the Dask cluster ({type(exc).__name__}: {summary})."
+    )
+    if any(h in f"{type(exc).__name__} {text}".lower() for h in _LOST_WORKER_HINTS):
+        message += (
+            " A worker was probably lost mid-fit (killed, out of memory, or preempted by the "
+            "batch system); xgboost.dask cannot continue without it. Check the cluster, then "
+            "fit again."
+        )
+    return message + " The workers' logs (client.get_worker_logs()) have the details."
 
 
 def _regression_margin(loss: Loss, y: Any, w: Any, got: dict[str, Any], net: float) -> Any:
