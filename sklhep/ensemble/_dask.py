@@ -417,7 +417,8 @@ _LOST_WORKER_HINTS = (
     "socket",
     "killedworker",
     "commclosed",
-    "worker",
+    "workers died",
+    "resilience",
 )
 
 

@@ -144,8 +144,9 @@ def _failing_block(block: np.ndarray) -> np.ndarray:
 def test_failing_worker_gives_an_error_not_a_hang(client: Any, data: dict) -> None:
     X, y, w = _dask(data)
     X = X.map_blocks(_failing_block, dtype=X.dtype)
-    with pytest.raises(Exception, match="worker lost its input file"):
+    with pytest.raises(Exception, match="worker lost its input file") as info:
         bounded(lambda: BDTClassifier(**KW).fit(X, y, w), timeout=60)
+    assert "probably lost" not in str(info.value)  # an error, not a lost worker
 
     # A failure inside the training loop (here: the objective on one worker) also raises.
     class Exploding(bdt_dask._DistributedObjective):

@@ -18,6 +18,7 @@ from dask_timeouts import bounded
 
 from sklhep.datasets import make_signal_background
 from sklhep.ensemble import BDTClassifier
+from sklhep.ensemble import _dask as bdt_dask
 
 FEATURES = ["m_jj", "lep_pt", "lep_eta", "met", "jet1_pt", "jet2_pt", "delta_r_jj", "ht"]
 
@@ -48,7 +49,32 @@ def test_killed_worker_gives_a_clear_error_not_a_hang(client: Any) -> None:
 
     killer = threading.Thread(target=kill_when_training, daemon=True)
     killer.start()
-    with pytest.raises(RuntimeError, match="worker was probably lost") as info:
+    with pytest.raises(RuntimeError, match="Distributed BDT training failed") as info:
         bounded(lambda: est.fit(X, y, w), timeout=120)
     assert started.is_set()
     assert "Stack trace" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        # what xgboost's collective and Dask said when a worker was killed in the test above
+        "[23:52:56] src/collective/result.cc:83: [histogram.h:197]:\n\n- [allgather.cc:50]: "
+        "Ring allgather failed, current iteration:0\n- [socket.h:79]: Poll error condition:"
+        "Success code:0\nStack trace:\n  [bt] (0) libxgboost.so(+0x2c1a8c) [0x7fe0982c1a8c]",
+        "Invalid worker address: tcp://127.0.0.1:33489, expecting tcp://127.0.0.1:38613. This "
+        "is likely caused by one of the workers died and Dask re-scheduled a different one. "
+        "Resilience is not yet supported.",
+    ],
+)
+def test_lost_worker_messages_are_readable(raw: str) -> None:
+    message = bdt_dask._training_failure(ValueError(raw))
+    assert "worker was probably lost" in message
+    assert "Stack trace" not in message
+    assert "[bt]" not in message
+
+
+def test_other_failures_are_not_called_a_lost_worker() -> None:
+    message = bdt_dask._training_failure(RuntimeError("worker lost its input file"))
+    assert "worker lost its input file" in message
+    assert "probably lost" not in message
