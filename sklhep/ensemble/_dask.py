@@ -306,9 +306,7 @@ def fit(est: Any, X: Any, y: Any, sample_weight: Any) -> Any:
         w_tr = abs(w_tr)
     elif plan.transform == "zero_negative":  # a zero weight drops the event from every sum
         w_tr = da.maximum(w_tr, 0.0)
-    if not np.allclose(plan.factors, 1.0):
-        factors = plan.factors
-        w_tr = w_tr * g_tr.map_blocks(lambda b: factors[b], dtype=np.float64)
+    w_tr = _scaled_by_group(w_tr, g_tr, plan.factors)
     net_final = plan.net
     if valid is not None:
         # The validation metric uses the signed weights, whatever negative_weights says,
@@ -320,9 +318,7 @@ def fit(est: Any, X: Any, y: Any, sample_weight: Any) -> Any:
             class_weight=est.class_weight if classifier else None,
             what="the validation split (change validation_fraction or random_state)",
         )
-        if not np.allclose(valid_plan.factors, 1.0):
-            factors_va = valid_plan.factors
-            w_va = w_va * g_va.map_blocks(lambda b: factors_va[b], dtype=np.float64)
+        w_va = _scaled_by_group(w_va, g_va, valid_plan.factors)
 
     loss = est._make_loss()
     n_outputs = n_classes if n_classes > 2 else 1
@@ -405,6 +401,13 @@ def fit(est: Any, X: Any, y: Any, sample_weight: Any) -> Any:
     est.n_estimators_ = booster.num_boosted_rounds()
     est.signed_objective_ = True
     return est
+
+
+def _scaled_by_group(weights: Any, group: Any, factors: NDArray[np.float64]) -> Any:
+    """``weights * factors[group]``, block by block (unchanged when every factor is 1)."""
+    if np.allclose(factors, 1.0):
+        return weights
+    return weights * group.map_blocks(lambda b: factors[b], dtype=np.float64)
 
 
 #: What xgboost's collective and Dask's scheduler say when a worker is lost mid-fit.

@@ -51,9 +51,14 @@ class RocCurve(NamedTuple):
 
 
 def _grouped_sums(
-    is_signal: NDArray[np.bool_], score: NDArray[np.float64], w: NDArray[np.float64]
-) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
-    """Unique scores (ascending) with the net signal and background weight at each.
+    is_signal: NDArray[np.bool_],
+    score: NDArray[np.float64],
+    w: NDArray[np.float64],
+    *,
+    background_squares: bool = False,
+) -> tuple[NDArray[np.float64], ...]:
+    r"""Unique scores (ascending) with the net signal and background weight at each, and
+    with ``background_squares`` the background's :math:`\sum w^2` at each too.
 
     One O(n log n) sort; ties are merged so that they are treated as one point.
     """
@@ -67,7 +72,10 @@ def _grouped_sums(
     group = np.cumsum(new_value) - 1
     n_groups = int(group[-1]) + 1
     s = np.bincount(group, weights=np.where(sig, ws, 0.0), minlength=n_groups)
-    b = np.bincount(group, weights=np.where(sig, 0.0, ws), minlength=n_groups)
+    b_w = np.where(sig, 0.0, ws)
+    b = np.bincount(group, weights=b_w, minlength=n_groups)
+    if background_squares:
+        return xs[new_value], s, b, np.bincount(group, weights=b_w * b_w, minlength=n_groups)
     return xs[new_value], s, b
 
 

@@ -220,14 +220,15 @@ def max_significance(
 
     if not (np.isfinite(min_background_ess) and min_background_ess >= 0):
         raise ValueError(f"min_background_ess must be >= 0, got {min_background_ess!r}.")
-    values, s_at, b_at = _grouped_sums(is_signal, score, w)
+    values, s_at, b_at, *b2_at = _grouped_sums(
+        is_signal, score, w, background_squares=min_background_ess > 0
+    )
     cuts = values[::-1]
     s = np.cumsum(s_at[::-1]) * luminosity
     b = np.cumsum(b_at[::-1]) * luminosity
     valid = (s > 0) & (b > min_background)
     if min_background_ess > 0:
-        _, _, b2_at = _grouped_sums(is_signal, score, w * w)
-        b2 = np.cumsum(b2_at[::-1]) * luminosity**2
+        b2 = np.cumsum(b2_at[0][::-1]) * luminosity**2
         with np.errstate(divide="ignore", invalid="ignore"):
             ess = np.where(b2 > 0, b * b / b2, 0.0)
         valid &= ess >= min_background_ess
