@@ -16,8 +16,8 @@ from typing import Any
 
 from sklearn import config_context
 from sklearn.metrics import get_scorer as sklearn_get_scorer
-from sklearn.metrics._scorer import _BaseScorer, _MultimetricScorer
-from sklearn.utils._metadata_requests import _routing_enabled
+
+from sklhep._sklearn_compat import _BaseScorer, _MultimetricScorer, _routing_enabled
 
 __all__ = ["request_sample_weight"]
 

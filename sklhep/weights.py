@@ -70,8 +70,8 @@ from typing import Any, Literal, NamedTuple
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from sklearn.utils.validation import _check_sample_weight, _num_samples
 
+from sklhep._sklearn_compat import _check_sample_weight, _num_samples
 from sklhep.exceptions import LowEffectiveSampleSizeWarning
 
 __all__ = [
@@ -89,6 +89,7 @@ __all__ = [
     "effective_sample_size",
     "has_negative_weights",
     "net_weight",
+    "normalize_weights",
     "plan_training_weights",
     "prepare_training_weights",
     "weighted_mean",
@@ -277,6 +278,65 @@ def net_weight(
             np.array([total]), np.array([w.shape[0]]), np.array([(w < 0).sum()]), None, what, why
         )
     return total
+
+
+def normalize_weights(
+    sample_weight: ArrayLike,
+    target: float | Mapping[Any, float] = 1.0,
+    *,
+    groups: ArrayLike | None = None,
+    what: str = "the sample",
+) -> NDArray[np.float64]:
+    """Scale the weights so that the net sum (of each group) equals ``target``.
+
+    Parameters
+    ----------
+    sample_weight : array-like of shape (n_samples,)
+        Signed weights.
+    target : float or mapping, default=1.0
+        The net sum after scaling; with ``groups``, a float for every group or a mapping
+        from group label to its target (groups not in the mapping keep their weights).
+    groups : array-like of shape (n_samples,), default=None
+        Group (e.g. class) labels; ``None`` scales the whole sample.
+    what : str, default="the sample"
+        What the weights belong to, for the message.
+
+    Returns
+    -------
+    ndarray of shape (n_samples,)
+
+    Raises
+    ------
+    ValueError
+        If a scaled group's net weight is not positive.
+
+    Examples
+    --------
+    >>> normalize_weights([1.0, -0.5, 1.5], 10.0).tolist()
+    [5.0, -2.5, 7.5]
+    >>> normalize_weights([1.0, 3.0, 2.0], {0: 1.0, 1: 4.0}, groups=[0, 0, 1]).tolist()
+    [0.25, 0.75, 4.0]
+    """
+    w = np.asarray(sample_weight, dtype=np.float64)
+    uniques, inverse, net = _net_sums(w, groups)
+    labels = uniques.tolist()
+    if isinstance(target, Mapping):
+        targets = np.array([float(target.get(c, np.nan)) for c in labels])
+    else:
+        targets = np.full(len(labels), float(target))
+    scaled = ~np.isnan(targets)
+    counts = np.bincount(inverse, minlength=len(labels))
+    n_negative = np.bincount(inverse, weights=(w < 0) * 1.0, minlength=len(labels))
+    _check_positive_sums(
+        net[scaled],
+        counts[scaled],
+        n_negative[scaled],
+        None if groups is None else uniques[scaled],
+        what,
+        "Weights cannot be normalised to a non-positive net sum.",
+    )
+    factors = np.where(scaled, targets / np.where(scaled, net, 1.0), 1.0)
+    return w * factors[inverse]
 
 
 def _check_positive_sums(

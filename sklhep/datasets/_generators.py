@@ -10,8 +10,8 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
-from sklearn.utils._param_validation import Interval, validate_params
 
+from sklhep._sklearn_compat import Interval, validate_params
 from sklhep.datasets import _kinematics as kin
 from sklhep.datasets._distributions import log_mix
 from sklhep.datasets._signed import event_numbers, signed_counts, to_generator

@@ -12,12 +12,16 @@ import numpy as np
 import xgboost
 from numpy.typing import ArrayLike, NDArray
 from scipy.special import expit
-from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_context
-from sklearn.utils._openmp_helpers import _openmp_effective_n_threads
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.utils.validation import check_is_fitted, check_random_state
 
 from sklhep._early_stopping import train_validation_split
+from sklhep._sklearn_compat import (
+    Interval,
+    StrOptions,
+    _fit_context,
+    _openmp_effective_n_threads,
+)
 from sklhep._validation import encode_classes, validate_fit_data, validate_predict_data
 from sklhep.base import SampleWeightRequestMixin
 from sklhep.ensemble import _dask

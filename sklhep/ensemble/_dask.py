@@ -393,7 +393,7 @@ def fit(est: Any, X: Any, y: Any, sample_weight: Any) -> Any:
             booster = booster[: est.best_iteration_ + 1]
     else:
         est.best_iteration_ = n_rounds - 1
-    from sklearn.utils._openmp_helpers import _openmp_effective_n_threads
+    from sklhep._sklearn_compat import _openmp_effective_n_threads
 
     est._n_threads = _openmp_effective_n_threads(est.n_jobs)
     booster.set_param({"device": "cpu", "nthread": est._n_threads})

@@ -9,10 +9,8 @@ from typing import Any
 import numpy as np
 from joblib import Parallel, delayed
 from numpy.typing import ArrayLike, NDArray
-from sklearn.base import BaseEstimator, MetaEstimatorMixin, _fit_context, clone
+from sklearn.base import BaseEstimator, MetaEstimatorMixin, clone
 from sklearn.metrics import r2_score
-from sklearn.model_selection._split import GroupsConsumerMixin
-from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.metadata_routing import (
     UNUSED,
     MetadataRouter,
@@ -21,8 +19,15 @@ from sklearn.utils.metadata_routing import (
     process_routing,
 )
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.validation import _check_method_params, check_is_fitted, get_tags
+from sklearn.utils.validation import check_is_fitted, get_tags
 
+from sklhep._sklearn_compat import (
+    GroupsConsumerMixin,
+    HasMethods,
+    Interval,
+    _check_method_params,
+    _fit_context,
+)
 from sklhep._validation import encode_classes, validate_fit_data, validate_predict_data
 from sklhep.model_selection._split import EventNumberKFold
 from sklhep.weights import check_net_weight, check_sample_weight, net_weight

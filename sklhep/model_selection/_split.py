@@ -8,8 +8,9 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from sklearn.model_selection._split import BaseCrossValidator, GroupsConsumerMixin
-from sklearn.utils.validation import _num_samples
+from sklearn.model_selection import BaseCrossValidator
+
+from sklhep._sklearn_compat import GroupsConsumerMixin, _num_samples
 
 __all__ = ["EventNumberKFold"]
 

@@ -10,13 +10,13 @@ from typing import Any
 import numpy as np
 import torch
 from numpy.typing import ArrayLike, NDArray
-from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_context
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d
 
 from sklhep._early_stopping import train_validation_split
+from sklhep._sklearn_compat import Interval, StrOptions, _fit_context
 from sklhep._validation import encode_classes, validate_fit_data, validate_predict_data
 from sklhep.base import SampleWeightRequestMixin
 from sklhep.neural_network._callbacks import (

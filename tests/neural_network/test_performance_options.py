@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 import torch
 from sklearn.base import clone
-from sklearn.utils._param_validation import InvalidParameterError
 from skorch.callbacks import Callback
 
 from sklhep import MLPClassifier, MLPRegressor
+from sklhep._sklearn_compat import InvalidParameterError
 from sklhep.neural_network._data import TensorBatchIterator, TensorData
 
 FAST = {

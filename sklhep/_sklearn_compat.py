@@ -1,0 +1,48 @@
+"""Every private scikit-learn (and skorch) name sklhep uses, in one place.
+
+scikit-learn's underscore modules are not part of its public API and change between
+releases. sklhep imports them only here, as imbalanced-learn's ``_sklearn_compat.py`` does,
+so that a scikit-learn release that moves one breaks this file alone, and the version
+bounds in ``pyproject.toml`` (``scikit-learn>=1.6,<1.10``, ``skorch>=1.0,<1.5``) are the
+range this file is tested against (``tests/test_sklearn_compat.py``).
+"""
+
+from __future__ import annotations
+
+import sklearn
+from sklearn.base import _fit_context
+from sklearn.metrics._scorer import _BaseScorer, _MultimetricScorer
+from sklearn.model_selection._split import GroupsConsumerMixin
+from sklearn.utils._metadata_requests import _routing_enabled
+from sklearn.utils._openmp_helpers import _openmp_effective_n_threads
+from sklearn.utils._param_validation import (
+    HasMethods,
+    Hidden,
+    Interval,
+    InvalidParameterError,
+    StrOptions,
+    validate_params,
+)
+from sklearn.utils.validation import _check_method_params, _check_sample_weight, _num_samples
+
+__all__ = [
+    "SKLEARN_VERSION",
+    "GroupsConsumerMixin",
+    "HasMethods",
+    "Hidden",
+    "Interval",
+    "InvalidParameterError",
+    "StrOptions",
+    "_BaseScorer",
+    "_MultimetricScorer",
+    "_check_method_params",
+    "_check_sample_weight",
+    "_fit_context",
+    "_num_samples",
+    "_openmp_effective_n_threads",
+    "_routing_enabled",
+    "validate_params",
+]
+
+#: The installed scikit-learn version, as a string.
+SKLEARN_VERSION: str = sklearn.__version__
