@@ -15,7 +15,15 @@ from sklearn.model_selection import ShuffleSplit, StratifiedShuffleSplit
 
 from sklhep.weights import check_net_weight
 
-__all__ = ["train_validation_split"]
+__all__ = [
+    "AUTO_EARLY_STOPPING_EVENTS",
+    "DEPRECATED",
+    "HISTORY_KEYS",
+    "deprecated_alias",
+    "early_stopping_enabled",
+    "history_record",
+    "train_validation_split",
+]
 
 
 def train_validation_split(
@@ -70,3 +78,59 @@ def train_validation_split(
             f"{exc} Increase validation_fraction, or turn early stopping off."
         ) from None
     return np.sort(train), np.sort(valid)
+
+
+#: ``early_stopping="auto"`` turns early stopping on above this many training events, as
+#: scikit-learn's HistGradientBoosting does.
+AUTO_EARLY_STOPPING_EVENTS = 10_000
+
+#: The keys of every record in ``history_``, for both model families (one record per MLP
+#: epoch or BDT round): the 1-based epoch/round, the net weighted training loss, the net
+#: weighted validation loss (NaN without early stopping), the learning rate and the
+#: wall-clock seconds the epoch/round took.
+HISTORY_KEYS = ("epoch", "train_loss", "valid_loss", "lr", "duration")
+
+#: The value of a deprecated parameter that was not set.
+DEPRECATED = "deprecated"
+
+
+def early_stopping_enabled(early_stopping: bool | str, n_samples: int) -> bool:
+    """Whether to stop early: ``"auto"`` means more than 10,000 training events."""
+    if early_stopping == "auto":
+        return n_samples > AUTO_EARLY_STOPPING_EVENTS
+    return bool(early_stopping)
+
+
+def deprecated_alias(
+    estimator: object, old: str, new: str, old_value: Any, new_value: Any
+) -> Any:
+    """The value to use for ``new``, warning once per fit when the deprecated ``old`` is set.
+
+    ``old`` keeps working for one release (scikit-learn's deprecation cycle): when it is not
+    ``"deprecated"`` its value wins, with a :class:`FutureWarning` that names the new
+    parameter.
+    """
+    if isinstance(old_value, str) and old_value == DEPRECATED:
+        return new_value
+    import warnings
+
+    warnings.warn(
+        f"{type(estimator).__name__}: '{old}' is deprecated and will be removed in the next "
+        f"release; use '{new}' instead (both families now share that name).",
+        FutureWarning,
+        stacklevel=4,
+    )
+    return old_value
+
+
+def history_record(
+    epoch: int, train_loss: float, valid_loss: float, lr: float, duration: float
+) -> dict[str, Any]:
+    """One ``history_`` record, with the keys :data:`HISTORY_KEYS`."""
+    return {
+        "epoch": int(epoch),
+        "train_loss": float(train_loss),
+        "valid_loss": float(valid_loss),
+        "lr": float(lr),
+        "duration": float(duration),
+    }

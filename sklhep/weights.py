@@ -362,9 +362,220 @@ def _check_positive_sums(
         )
 
 
+class WeightSums(NamedTuple):
+    """Per-group sums of signed weights: all that the policies and net checks need.
+
+    Groups are the classes of a classifier (in the order of its ``classes_``), or one
+    group for a regressor. An in-memory caller gets them from :meth:`from_weights`; a
+    distributed caller computes the same four sums in one reduction.
+    """
+
+    #: :math:`\sum w` per group.
+    net: NDArray[np.float64]
+    #: :math:`\sum \max(w, 0)` per group.
+    positive: NDArray[np.float64]
+    #: Events per group.
+    n_events: NDArray[np.float64]
+    #: Events with :math:`w < 0` per group.
+    n_negative: NDArray[np.float64]
+
+    @classmethod
+    def from_weights(
+        cls, sample_weight: ArrayLike, group_index: ArrayLike | None = None, n_groups: int = 1
+    ) -> WeightSums:
+        """The sums of an in-memory sample (``group_index``: each event's group code)."""
+        w = np.asarray(sample_weight, dtype=np.float64)
+        g = np.zeros(w.shape[0], np.intp) if group_index is None else np.asarray(group_index)
+
+        def total(values: NDArray[np.float64]) -> NDArray[np.float64]:
+            return np.bincount(g, weights=values, minlength=n_groups).astype(np.float64)
+
+        return cls(
+            total(w), total(np.maximum(w, 0.0)), total(np.ones_like(w)), total((w < 0) * 1.0)
+        )
+
+
+Transform = Literal["none", "abs", "zero_negative"]
+
+
+class WeightPlan(NamedTuple):
+    """What :func:`plan_training_weights` says to do to each event's weight.
+
+    Every policy, class weight and normalisation maps a weight :math:`w` of group
+    :math:`g` to ``factors[g] * transform(w)``; :meth:`apply` does that, on numpy or Dask
+    arrays alike, so that the in-memory and the distributed fits train on the same weights.
+    """
+
+    #: The negative-weight policy the plan implements.
+    policy: str
+    #: The element-wise step: ``"none"``, ``"abs"`` (:math:`|w|`) or ``"zero_negative"``
+    #: (:math:`\max(w, 0)`: a zero weight removes the event, as ``"drop"`` does).
+    transform: Transform
+    #: Per-group factors applied after ``transform`` (``"clip"`` rescaling, class weights
+    #: and the optional normalisation).
+    factors: NDArray[np.float64]
+    #: Per-group net training weight after both steps.
+    net: NDArray[np.float64]
+    #: Events left in training (``"drop"`` removes the negative ones).
+    n_events: float
+
+    def apply(self, sample_weight: Any, group_index: Any = None) -> Any:
+        """The training weights: ``factors[group] * transform(w)``.
+
+        ``sample_weight`` and ``group_index`` (each event's group code; ``None`` for one
+        group) may be numpy or Dask arrays. Events that ``"drop"`` removes get weight 0;
+        use :meth:`keep_mask` to remove them from an in-memory sample instead.
+        """
+        w = sample_weight
+        if self.transform == "abs":
+            w = abs(w)
+        elif self.transform == "zero_negative":
+            w = np.maximum(w, 0.0)
+        factors = np.asarray(self.factors, dtype=np.float64)
+        if np.all(factors == 1.0):
+            return w * 1.0
+        if group_index is None or factors.shape[0] == 1:
+            return w * float(factors[0])
+        if hasattr(group_index, "map_blocks"):  # a Dask array: block by block
+            return w * group_index.map_blocks(lambda b: factors[b], dtype=np.float64)
+        return w * factors[np.asarray(group_index)]
+
+    def keep_mask(self, sample_weight: NDArray[np.float64]) -> NDArray[np.bool_] | None:
+        r"""The events kept in training (``"drop"``: those with :math:`w \ge 0`), or ``None``
+        when every event is kept."""
+        if self.policy != "drop":
+            return None
+        keep = ~(np.asarray(sample_weight) < 0)
+        return None if keep.all() else keep
+
+
+_POLICY_ADVICE = {
+    "keep": "or train with negative_weights='abs' or 'drop' (biased)",
+    "drop": "or train with negative_weights='abs' (biased): 'drop' removed the class's "
+    "negative-weight events and left no positive net weight",
+    "clip": "or train with negative_weights='abs' (biased): 'clip' keeps each class's net "
+    "weight, which must be positive",
+    "abs": "(with negative_weights='abs' its weights are all zero)",
+}
+
+
+def _class_advice(policy: str) -> str:
+    return (
+        "A classifier cannot learn a class whose net weight is not positive: add events of "
+        f"that class, check its weights, {_POLICY_ADVICE.get(policy, '')}."
+    )
+
+
+def plan_training_weights(
+    sums: WeightSums,
+    negative_weights: NegativeWeightPolicy | str = "keep",
+    *,
+    classes: ArrayLike | None = None,
+    class_weight: Literal["balanced"] | Mapping[Any, float] | None = None,
+    normalize: Literal["events", "unit"] | bool | None = None,
+    what: str = "the training data",
+    check: bool = True,
+) -> WeightPlan:
+    """The one implementation of the negative-weight policies, class weights and
+    normalisation, as arithmetic on per-group sums.
+
+    Every policy maps a weight to ``factor[group] * transform(w)``, so a caller that
+    cannot hold the weights in one array (Dask) gets the same training weights from one
+    reduction (:class:`WeightSums`) and one element-wise pass (:meth:`WeightPlan.apply`)
+    as an in-memory caller (:func:`prepare_training_weights`). The checks and messages are
+    those of :func:`check_net_weight`.
+
+    Parameters
+    ----------
+    sums : WeightSums
+        Per-group sums of the signed weights.
+    negative_weights : {"keep", "abs", "drop", "clip"}, default="keep"
+    classes : array-like of shape (n_groups,), default=None
+        The class of each group (classifiers); ``None`` for one regression group.
+    class_weight : "balanced", dict or None, default=None
+        Classifiers only; ``"balanced"`` by net weight after the policy.
+    normalize : {"events", "unit"} or None, default=None
+        ``"events"``: scale so that the net sum is the number of training events (a mean
+        weight of 1, so that weight-based hyperparameters are in units of events);
+        ``"unit"``: a net sum of 1. ``True`` means ``"events"``.
+    what : str, default="the training data"
+        What the weights belong to, for the messages.
+    check : bool, default=True
+        Require a positive net weight in total and, with ``classes``, per class. ``"clip"``
+        and ``class_weight="balanced"`` always require it (they divide by the net sums).
+
+    Returns
+    -------
+    WeightPlan
+    """
+    check_negative_weight_policy(negative_weights)
+    # ``net`` is each group's net weight after the policy ("clip" restores the original)
+    net = np.asarray(sums.net, dtype=np.float64)
+    positive = np.asarray(sums.positive, dtype=np.float64)
+    n_negative = np.asarray(sums.n_negative, dtype=np.float64)
+    counts = np.asarray(sums.n_events, dtype=np.float64)
+    labels = None if classes is None else np.asarray(classes)
+    advice = _class_advice(negative_weights)
+    policy_factors = np.ones(net.shape[0])
+    transform: Transform = "none"
+    n_train = counts.copy()
+    if n_negative.any() and negative_weights != "keep":
+        if negative_weights == "abs":
+            transform, net = "abs", 2.0 * positive - net
+        elif negative_weights == "drop":
+            transform, net, n_train = "zero_negative", positive, counts - n_negative
+        else:  # clip
+            _check_positive_sums(net, counts, n_negative, labels, what, advice)
+            transform = "zero_negative"
+            policy_factors = net / np.where(positive > 0, positive, 1.0)
+    n_events = float(n_train.sum())
+    balanced = isinstance(class_weight, str)
+    if check or balanced or normalize:
+        total_why = None if check else "Weights cannot be normalised to a non-positive net sum."
+        _check_positive_sums(
+            np.array([net.sum()]),
+            np.array([counts.sum()]),
+            np.array([n_negative.sum()]),
+            None,
+            what,
+            total_why,
+        )
+    class_factors = np.ones(net.shape[0])
+    if labels is not None:
+        if check or balanced:
+            _check_positive_sums(net, counts, n_negative, labels, what, advice)
+        class_factors = _class_weight_factors(class_weight, labels, net, n_events)
+    factors, net = policy_factors * class_factors, net * class_factors
+    if normalize:
+        target = 1.0 if normalize == "unit" else n_events
+        scale = target / float(net.sum())
+        factors, net = factors * scale, net * scale
+    return WeightPlan(str(negative_weights), transform, factors, net, n_events)
+
+
+def _group_codes(
+    groups: ArrayLike, classes: ArrayLike | None = None
+) -> tuple[NDArray[Any], NDArray[np.intp]]:
+    """The group labels and each event's code; with ``classes``, codes into ``classes``
+    (groups with no event keep their place)."""
+    g = np.asarray(groups)
+    if classes is None:
+        uniques, inverse = np.unique(g, return_inverse=True)
+        return uniques, inverse.reshape(-1).astype(np.intp)
+    uniques = np.asarray(classes)
+    codes = np.searchsorted(uniques, g)
+    if g.shape[0] and (
+        np.any(codes >= uniques.shape[0])
+        or np.any(uniques[np.minimum(codes, len(uniques) - 1)] != g)
+    ):
+        unknown = np.setdiff1d(g, uniques).tolist()
+        raise ValueError(f"Labels {unknown} are not among the classes {uniques.tolist()}.")
+    return uniques, codes.astype(np.intp)
+
+
 def apply_negative_weight_policy(
     sample_weight: NDArray[np.float64],
-    policy: NegativeWeightPolicy = "keep",
+    policy: NegativeWeightPolicy | str = "keep",
     *,
     groups: ArrayLike | None = None,
 ) -> tuple[NDArray[np.float64], NDArray[np.bool_] | None]:
@@ -387,27 +598,15 @@ def apply_negative_weight_policy(
     mask : ndarray of bool of shape (n_samples,) or None
         The events kept, or ``None`` when every event is kept.
     """
-    check_negative_weight_policy(policy)
     w = np.asarray(sample_weight, dtype=np.float64)
-    negative = w < 0
-    if policy == "keep" or not negative.any():
-        return w.copy(), None
-    if policy == "abs":
-        return np.abs(w), None
-    if policy == "drop":
-        keep = ~negative
-        return w[keep].copy(), keep
-    # clip: zero the negatives, rescale the positives to keep each group's net sum.
-    check_net_weight(w, groups)
-    _, inverse, net = _net_sums(w, groups)
-    clipped = np.where(negative, 0.0, w)
-    positive = np.bincount(inverse, weights=clipped, minlength=net.shape[0])
-    return clipped * _clip_factors(net, positive)[inverse], None
-
-
-def _clip_factors(net: NDArray[np.float64], positive: NDArray[np.float64]) -> NDArray[np.float64]:
-    """``"clip"``: the factor on each group's positive weights that restores its net sum."""
-    return np.asarray(net, dtype=np.float64) / np.asarray(positive, dtype=np.float64)
+    uniques, inverse = (None, None) if groups is None else _group_codes(groups)
+    n_groups = 1 if uniques is None else uniques.shape[0]
+    plan = plan_training_weights(
+        WeightSums.from_weights(w, inverse, n_groups), policy, classes=uniques, check=False
+    )
+    mask = plan.keep_mask(w)
+    out = plan.apply(w, inverse)
+    return (out if mask is None else out[mask]), mask
 
 
 def balanced_class_weight(
@@ -438,10 +637,14 @@ def balanced_class_weight(
     w = np.asarray(sample_weight, dtype=np.float64)
     if class_weight is None:
         return w.copy()
-    uniques, inverse, net = _net_sums(w, y)
-    if isinstance(class_weight, str):
-        check_net_weight(w, y)
-    return w * _class_weight_factors(class_weight, uniques, net, w.shape[0])[inverse]
+    uniques, inverse = _group_codes(y)
+    plan = plan_training_weights(
+        WeightSums.from_weights(w, inverse, uniques.shape[0]),
+        classes=uniques,
+        class_weight=class_weight,
+        check=False,
+    )
+    return np.asarray(plan.apply(w, inverse), dtype=np.float64)
 
 
 def _class_weight_factors(
@@ -533,16 +736,21 @@ def prepare_training_weights(
     X: Any,
     y: ArrayLike | None = None,
     *,
-    negative_weights: NegativeWeightPolicy = "keep",
+    negative_weights: NegativeWeightPolicy | str = "keep",
     class_weight: Literal["balanced"] | Mapping[Any, float] | None = None,
     classifier: bool = False,
+    classes: ArrayLike | None = None,
+    normalize: Literal["events", "unit"] | None = None,
+    what: str = "the training data",
+    warn_ess: bool = True,
 ) -> PreparedWeights:
     """Validate weights and turn them into training weights, as every ``fit`` does.
 
-    The steps, in order: :func:`check_sample_weight`; :func:`apply_negative_weight_policy`
-    (grouped by class for classifiers); :func:`check_net_weight` on the result (total, and
-    per class for classifiers); :func:`check_effective_sample_size`; then, for classifiers,
-    :func:`balanced_class_weight`.
+    :func:`check_sample_weight`, then per-class :class:`WeightSums`, one
+    :func:`plan_training_weights` (the policy, the net checks in total and per class, the
+    class weights and the normalisation) and :meth:`WeightPlan.apply`; then
+    :func:`check_effective_sample_size`. The Dask fit runs the same plan on sums computed
+    on the cluster.
 
     Parameters
     ----------
@@ -555,6 +763,15 @@ def prepare_training_weights(
     class_weight : "balanced", dict or None, default=None
         Classifiers only.
     classifier : bool, default=False
+    classes : array-like of shape (n_classes,), default=None
+        Every class the model has (sorted), when ``y`` may lack some: a class without a
+        positive net weight in ``y`` is then an error, not silently left out.
+    normalize : {"events", "unit"} or None, default=None
+        See :func:`plan_training_weights`.
+    what : str, default="the training data"
+        What the weights belong to, for the messages.
+    warn_ess : bool, default=True
+        Warn when the effective sample size is small.
 
     Returns
     -------
@@ -563,127 +780,24 @@ def prepare_training_weights(
     """
     w = check_sample_weight(sample_weight, X)
     labels = np.asarray(y) if (classifier and y is not None) else None
-    w, mask = apply_negative_weight_policy(w, negative_weights, groups=labels)
-    if labels is not None and mask is not None:
-        labels = labels[mask]
-    check_net_weight(w, labels)
-    check_effective_sample_size(w, labels, stacklevel=3)
-    if labels is not None and class_weight is not None:
-        w = balanced_class_weight(labels, w, class_weight)
-    return PreparedWeights(w, mask)
-
-
-class WeightSums(NamedTuple):
-    """Per-group sums of signed weights: all that the policies and net checks need.
-
-    Groups are the classes of a classifier (in the order of its ``classes_``), or one
-    group for a regressor. A distributed caller computes them in one reduction.
-    """
-
-    #: :math:`\sum w` per group.
-    net: NDArray[np.float64]
-    #: :math:`\sum \max(w, 0)` per group.
-    positive: NDArray[np.float64]
-    #: Events per group.
-    n_events: NDArray[np.float64]
-    #: Events with :math:`w < 0` per group.
-    n_negative: NDArray[np.float64]
-
-    @classmethod
-    def from_weights(
-        cls, sample_weight: ArrayLike, group_index: ArrayLike | None = None, n_groups: int = 1
-    ) -> WeightSums:
-        """The sums of an in-memory sample (``group_index``: each event's group code)."""
-        w = np.asarray(sample_weight, dtype=np.float64)
-        g = np.zeros(w.shape[0], np.intp) if group_index is None else np.asarray(group_index)
-
-        def total(values: NDArray[np.float64]) -> NDArray[np.float64]:
-            return np.bincount(g, weights=values, minlength=n_groups).astype(np.float64)
-
-        return cls(
-            total(w), total(np.maximum(w, 0.0)), total(np.ones_like(w)), total((w < 0) * 1.0)
-        )
-
-
-class WeightPlan(NamedTuple):
-    """What :func:`plan_training_weights` says to do to each event's weight."""
-
-    #: The element-wise step: ``"none"``, ``"abs"`` (:math:`|w|`) or ``"zero_negative"``
-    #: (:math:`\max(w, 0)`: a zero weight removes the event, as ``"drop"`` does).
-    transform: Literal["none", "abs", "zero_negative"]
-    #: Per-group factors applied after ``transform`` (``"clip"`` rescaling, class weights
-    #: and the optional normalisation).
-    factors: NDArray[np.float64]
-    #: Per-group net training weight after both steps.
-    net: NDArray[np.float64]
-    #: Events left in training (``"drop"`` removes the negative ones).
-    n_events: float
-
-
-def plan_training_weights(
-    sums: WeightSums,
-    negative_weights: NegativeWeightPolicy = "keep",
-    *,
-    classes: ArrayLike | None = None,
-    class_weight: Literal["balanced"] | Mapping[Any, float] | None = None,
-    normalize: bool = False,
-    what: str = "the training data",
-) -> WeightPlan:
-    """:func:`prepare_training_weights` as arithmetic on per-group sums.
-
-    Every policy maps a weight to ``factor[group] * transform(w)``, so a caller that
-    cannot hold the weights in one array (Dask) gets the same training weights from one
-    reduction (:class:`WeightSums`) and one element-wise pass. The checks and messages are
-    those of :func:`check_net_weight`.
-
-    Parameters
-    ----------
-    sums : WeightSums
-        Per-group sums of the signed weights.
-    negative_weights : {"keep", "abs", "drop", "clip"}, default="keep"
-    classes : array-like of shape (n_groups,), default=None
-        The class of each group (classifiers); ``None`` for one regression group.
-    class_weight : "balanced", dict or None, default=None
-        Classifiers only; ``"balanced"`` by net weight after the policy.
-    normalize : bool, default=False
-        Scale so that the mean training weight is 1 (net sum = number of events).
-    what : str, default="the training data"
-        What the weights belong to, for the messages.
-
-    Returns
-    -------
-    WeightPlan
-    """
-    check_negative_weight_policy(negative_weights)
-    # ``net`` is each group's net weight after the policy ("clip" restores the original)
-    net = np.asarray(sums.net, dtype=np.float64)
-    positive = np.asarray(sums.positive, dtype=np.float64)
-    n_negative = np.asarray(sums.n_negative, dtype=np.float64)
-    counts = np.asarray(sums.n_events, dtype=np.float64)
-    policy_factors = np.ones(net.shape[0])
-    transform: Literal["none", "abs", "zero_negative"] = "none"
-    if n_negative.any() and negative_weights != "keep":
-        if negative_weights == "abs":
-            transform, net = "abs", 2.0 * positive - net
-        elif negative_weights == "drop":
-            transform, net, counts = "zero_negative", positive, counts - n_negative
-        else:  # clip
-            _check_positive_sums(net, counts, n_negative, classes, what)
-            transform, policy_factors = "zero_negative", _clip_factors(net, positive)
-        n_negative = np.zeros_like(n_negative)
-    n_events = float(counts.sum())
-    _check_positive_sums(
-        np.array([net.sum()]), np.array([n_events]), np.array([n_negative.sum()]), None, what
+    uniques, inverse = (None, None) if labels is None else _group_codes(labels, classes)
+    n_groups = 1 if uniques is None else uniques.shape[0]
+    plan = plan_training_weights(
+        WeightSums.from_weights(w, inverse, n_groups),
+        negative_weights,
+        classes=uniques,
+        class_weight=class_weight if labels is not None else None,
+        normalize=normalize,
+        what=what,
     )
-    class_factors = np.ones(net.shape[0])
-    if classes is not None:
-        _check_positive_sums(net, counts, n_negative, classes, what)
-        class_factors = _class_weight_factors(class_weight, classes, net, n_events)
-    factors, net = policy_factors * class_factors, net * class_factors
-    if normalize:
-        scale = n_events / float(net.sum())
-        factors, net = factors * scale, net * scale
-    return WeightPlan(transform, factors, net, n_events)
+    mask = plan.keep_mask(w)
+    out = np.asarray(plan.apply(w, inverse), dtype=np.float64)
+    if mask is not None:
+        out = out[mask]
+        labels = None if labels is None else labels[mask]
+    if warn_ess:
+        check_effective_sample_size(out, labels, stacklevel=3)
+    return PreparedWeights(out, mask)
 
 
 def weighted_mean(

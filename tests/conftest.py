@@ -59,9 +59,9 @@ def _torch_cuda() -> bool:
 
 
 def _xgboost_cuda() -> bool:
-    from sklhep.ensemble._bdt import _cuda_device_count
+    from sklhep._device import cuda_device_count
 
-    return _cuda_device_count() > 0
+    return cuda_device_count("xgboost") > 0
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -17,7 +17,7 @@ def xy(rng):
 def test_mlp_verbose_prints_epoch_table(xy, capsys):
     MLPClassifier(max_epochs=2, random_state=0).fit(*xy)
     assert capsys.readouterr().out == ""
-    MLPClassifier(max_epochs=2, verbose=1, random_state=0).fit(*xy)
+    MLPClassifier(max_epochs=2, verbose=1, random_state=0, early_stopping=True).fit(*xy)
     out = capsys.readouterr().out
     assert "train_loss" in out
     assert "valid_loss" in out
@@ -27,7 +27,9 @@ def test_mlp_verbose_prints_epoch_table(xy, capsys):
 def test_bdt_verbose_prints_rounds(xy, capsys):
     BDTClassifier(n_estimators=3, random_state=0).fit(*xy)
     assert capsys.readouterr().out == ""
-    BDTClassifier(n_estimators=3, verbose=1, random_state=0, early_stopping_rounds=2).fit(*xy)
+    BDTClassifier(
+        n_estimators=3, verbose=1, random_state=0, early_stopping=True, n_iter_no_change=2
+    ).fit(*xy)
     out = capsys.readouterr().out
     assert "validation-logloss" in out
     assert np.sum(["train-logloss" in line for line in out.splitlines()]) == 3

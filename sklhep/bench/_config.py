@@ -75,14 +75,20 @@ class BenchConfig:
                 raise ValueError("--branches is required with --samples")
             if self.task == "regression" and not self.target:
                 raise ValueError("--target (the regression target branch) is required")
-        if self.folds is None:
-            self.folds = 2 if self.quick else 3
+        self.folds = self.n_folds
         if self.folds < 2:
             raise ValueError(f"--folds must be at least 2, got {self.folds}")
 
     @property
     def from_root(self) -> bool:
         return self.samples is not None
+
+    @property
+    def n_folds(self) -> int:
+        """``folds``, or its default when it is None: 3, or 2 with ``quick``."""
+        if self.folds is None:
+            return 2 if self.quick else 3
+        return self.folds
 
     @classmethod
     def from_toml(cls, path: str | Path, **overrides: Any) -> BenchConfig:

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from sklhep.bench._config import BenchConfig
+from sklhep.bench._summary import summary_rows
 
 __all__ = ["write_reports"]
 
@@ -29,8 +30,6 @@ def _jsonable(value: Any) -> Any:
 
 
 def _markdown(report: dict[str, Any], plots: list[str]) -> str:
-    from sklhep.bench._runner import summary_rows
-
     d = report["data"]
     names = list(report["models"])
     lines = [
@@ -98,18 +97,26 @@ def _plots(config: BenchConfig, report: dict[str, Any], extras: dict[str, Any]) 
         written.append(name)
 
     if report["task"] == "regression":
-        if config.from_root:
-            target = {"target_label": config.target or "y", "unit": None}
-        else:
-            target = {"target_label": "p_T", "unit": "GeV"}
+        target_label, unit = (config.target or "y", None) if config.from_root else ("p_T", "GeV")
         predictions = {n: m["prediction"] for n, m in models.items()}
         fig, ax = plt.subplots(figsize=(6, 4.5))
         plotting.plot_resolution(
-            data.y, predictions, sample_weight=w, ax=ax, method="central68", **target
+            data.y,
+            predictions,
+            sample_weight=w,
+            ax=ax,
+            method="central68",
+            target_label=target_label,
+            unit=unit,
         )
         save(fig, "resolution.png")
         fig = plotting.plot_resolution_vs_target(
-            data.y, predictions, sample_weight=w, method="central68", **target
+            data.y,
+            predictions,
+            sample_weight=w,
+            method="central68",
+            target_label=target_label,
+            unit=unit,
         )
         save(fig, "resolution_vs_target.png")
     else:

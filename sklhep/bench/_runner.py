@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import sys
 import time
@@ -21,7 +22,9 @@ from sklhep import metrics
 from sklhep.bench._config import BenchConfig
 from sklhep.bench._data import BenchData, describe, load_data
 from sklhep.bench._report import write_reports
+from sklhep.bench._summary import print_summary
 from sklhep.model_selection import CrossEvaluator, EventNumberKFold
+from sklhep.weights import WeightSums, normalize_weights
 
 __all__ = ["REJECTION_EFFICIENCIES", "run_bench"]
 
@@ -65,7 +68,7 @@ def _make_base_model(name: str, config: BenchConfig) -> Any:
             max_epochs=config.max_epochs or (10 if config.quick else 30),
             batch_size=512 if config.quick else 1024,
             early_stopping=True,
-            patience=5,
+            n_iter_no_change=5,
             device=config.device,
             random_state=seed,
         )
@@ -78,7 +81,8 @@ def _make_base_model(name: str, config: BenchConfig) -> Any:
         max_depth=6,
         learning_rate=0.1,
         min_child_weight=10.0,  # net events per leaf: steadier with signed weights
-        early_stopping_rounds=20,
+        early_stopping=True,
+        n_iter_no_change=20,
         device=config.device,
         random_state=seed,
     )
@@ -103,13 +107,17 @@ def _lumi_weights(config: BenchConfig, is_signal: np.ndarray, w: np.ndarray) -> 
     """
     if config.from_root:
         return w
-    out = w.astype(np.float64).copy()
-    for mask, target in (
-        (is_signal == 1, config.signal_yield),
-        (is_signal == 0, config.background_yield),
-    ):
-        out[mask] *= target / w[mask].sum()
-    return out
+    return normalize_weights(
+        w,
+        {1: config.signal_yield, 0: config.background_yield},
+        groups=is_signal,
+        what="the generated events",
+    )
+
+
+def _predict_column(model: Any, column: int, X: np.ndarray) -> np.ndarray:
+    """One column of ``model.predict_proba(X)``."""
+    return np.asarray(model.predict_proba(X)[:, column])
 
 
 def _permutation_importance(
@@ -195,16 +203,21 @@ def _regression_metrics(data: BenchData, pred: np.ndarray) -> dict[str, Any]:
     res = metrics.resolution(y, pred, sample_weight=w, relative=True, method="central68")
     bias = metrics.bias(y, pred, sample_weight=w, relative=True)
     edges = np.unique(np.quantile(y, np.linspace(0, 1, N_RESOLUTION_BINS + 1)))
+    # each event's bin, [lo, hi) and the last bin closed (the edges span all of y)
+    n_bins = edges.shape[0] - 1
+    index = np.minimum(np.searchsorted(edges, y, side="right") - 1, max(n_bins - 1, 0))
+    sums = WeightSums.from_weights(w, index, max(n_bins, 1))
     binned = []
-    for lo, hi in itertools.pairwise(edges):
-        m = (y >= lo) & ((y < hi) if hi < edges[-1] else (y <= hi))
-        if m.sum() < 10 or not w[m].sum() > 0:
+    for i, (lo, hi) in enumerate(itertools.pairwise(edges)):
+        # bins with too few events or a non-positive net weight are left out
+        if sums.n_events[i] < 10 or not sums.net[i] > 0:
             continue
+        m = index == i
         binned.append(
             {
                 "target_low": float(lo),
                 "target_high": float(hi),
-                "n_events": int(m.sum()),
+                "n_events": int(sums.n_events[i]),
                 "resolution": float(
                     metrics.resolution(
                         y[m], pred[m], sample_weight=w[m], relative=True, method="central68"
@@ -246,7 +259,7 @@ def run_bench(config: BenchConfig) -> dict[str, Any]:
             "sklhep_version": sklhep.__version__,
             "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "task": config.task,
-            "folds": config.folds,
+            "folds": config.n_folds,
             "data": describe(data),
             "models": {},
         }
@@ -257,8 +270,8 @@ def run_bench(config: BenchConfig) -> dict[str, Any]:
             label = name.upper()
             positive = config.task == "regression" and bool(np.all(data.y > 0))
             model = _make_model(name, config, positive_target=positive)
-            cv = CrossEvaluator(model, cv=EventNumberKFold(config.folds))
-            bar.set_postfix_str(f"{label}: training {config.folds} folds")
+            cv = CrossEvaluator(model, cv=EventNumberKFold(config.n_folds))
+            bar.set_postfix_str(f"{label}: training {config.n_folds} folds")
             with sklearn.config_context(enable_metadata_routing=True):
                 sklhep.request_sample_weight(cv)
                 start = time.perf_counter()
@@ -301,7 +314,7 @@ def run_bench(config: BenchConfig) -> dict[str, Any]:
                     return metrics.roc_auc_score(tsub, p, sample_weight=wsub)
 
                 result["permutation_importance"] = _permutation_importance(
-                    lambda X, m=model0, c=column: m.predict_proba(X)[:, c],
+                    functools.partial(_predict_column, model0, column),
                     data.X_array[sub],
                     names,
                     score,
@@ -332,53 +345,3 @@ def run_bench(config: BenchConfig) -> dict[str, Any]:
         bar.update()
     print_summary(report)
     return report
-
-
-def _fmt(value: Any) -> str:
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    return str(value)
-
-
-def summary_rows(report: dict[str, Any]) -> list[tuple[str, list[str]]]:
-    """The rows of the summary table: (metric, [value per model])."""
-    models = report["models"]
-    names = list(models)
-    keys: list[tuple[str, Callable[[dict[str, Any]], Any]]] = []
-    if report["task"] == "regression":
-        keys += [
-            ("resolution (central 68 %, relative)", lambda m: m["resolution"]),
-            ("bias (relative)", lambda m: m["bias"]),
-        ]
-    else:
-        keys.append(("weighted AUC", lambda m: m["auc"]))
-        keys += [
-            (f"bkg rejection @ εS={e}", lambda m, e=e: m["background_rejection"][e])
-            for e in ("0.3", "0.5", "0.7", "0.9")
-        ]
-        keys += [
-            ("max Asimov Z", lambda m: m["max_significance"]["significance"]),
-            ("KS p (signal)", lambda m: m["ks_pvalue"]["signal"]),
-            ("KS p (background)", lambda m: m["ks_pvalue"]["background"]),
-        ]
-    keys += [
-        ("training time [s]", lambda m: m["fit_time_s"]),
-        ("inference [events/s]", lambda m: m["inference_events_per_s"]),
-    ]
-    return [(label, [_fmt(get(models[n])) for n in names]) for label, get in keys]
-
-
-def print_summary(report: dict[str, Any]) -> None:
-    d = report["data"]
-    print(
-        f"\nsklhep bench: {report['task']}, {d['n_events']} events, {d['n_features']} features, "
-        f"{d['negative_fraction']:.1%} negative weights, "
-        f"effective sample size {d['effective_sample_size']:.0f}, {report['folds']} folds"
-    )
-    names = list(report["models"])
-    rows = summary_rows(report)
-    width = max(len(r[0]) for r in rows)
-    print(f"{'':{width}}  " + "  ".join(f"{n:>10}" for n in names))
-    for label, values in rows:
-        print(f"{label:{width}}  " + "  ".join(f"{v:>10}" for v in values))
-    print(f"report: {report.get('out', '')}")

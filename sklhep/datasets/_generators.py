@@ -139,10 +139,10 @@ class GeneratorTruth:
             )
         i = self._class_index(sample)
         spec = self.specs[i]
-        log_net = kin.classification_logpdf(spec, X)  # type: ignore[arg-type]
+        log_net = kin.classification_logpdf(spec, X)
         if component == "net":
             return log_net
-        return self._mix(i, log_net, kin.classification_logpdf(spec.hard(), X), component)  # type: ignore[arg-type]
+        return self._mix(i, log_net, kin.classification_logpdf(spec.hard(), X), component)
 
     def marginal_density(
         self,
@@ -182,7 +182,7 @@ class GeneratorTruth:
             raise ValueError("posterior is defined for the classification generators only")
         logs = np.column_stack(
             [
-                np.log(frac) + kin.classification_logpdf(spec, X)  # type: ignore[arg-type]
+                np.log(frac) + kin.classification_logpdf(spec, X)
                 for frac, spec in zip(self.class_fractions, self.specs, strict=True)
             ]
         )

@@ -16,6 +16,7 @@ import dataclasses
 from collections.abc import Mapping
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from sklhep.datasets._distributions import (
     Array,
@@ -182,7 +183,7 @@ def sample_classification(
     return {name: out[name] for name in names}
 
 
-def classification_logpdf(spec: ProcessSpec, X: Mapping[str, Array]) -> Array:
+def classification_logpdf(spec: ProcessSpec, X: Mapping[str, ArrayLike]) -> Array:
     """Exact joint log-density of the classification features present in ``X``.
 
     ``X`` must hold a prefix of the generator's columns (as the generator makes them for

@@ -44,13 +44,15 @@ def signed_counts(n_events: int, negative_fraction: float) -> SignedCounts:
     return SignedCounts(n_net, n_neg, n_events / n_net)
 
 
-def to_generator(random_state: object) -> np.random.Generator:
+def to_generator(
+    random_state: int | np.random.RandomState | np.random.Generator | None,
+) -> np.random.Generator:
     """A :class:`numpy.random.Generator` from ``None``, an int, a RandomState or a Generator."""
     if isinstance(random_state, np.random.Generator):
         return random_state
     if isinstance(random_state, np.random.RandomState):
         return np.random.default_rng(random_state.randint(np.iinfo(np.int32).max))
-    return np.random.default_rng(random_state)  # type: ignore[arg-type]
+    return np.random.default_rng(random_state)
 
 
 def event_numbers(n_events: int, rng: np.random.Generator) -> np.ndarray:

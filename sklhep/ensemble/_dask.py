@@ -23,6 +23,7 @@ weighted loss of the whole data set.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import numpy as np
@@ -30,15 +31,25 @@ from numpy.typing import NDArray
 from sklearn.utils.validation import check_random_state
 
 from sklhep import extras
+from sklhep._device import resolve_device
+from sklhep._sklearn_compat import _openmp_effective_n_threads
 from sklhep.ensemble._objectives import (
     SIGNED_MAX_STEP_MARGIN,
     SIGNED_MAX_STEP_STD,
     AbsoluteError,
     Loss,
 )
+from sklhep.ensemble._trainer import (
+    BoostingConfig,
+    FitResult,
+    check_finite_history,
+    make_loss,
+    rounds_history,
+    to_cpu,
+)
 from sklhep.weights import WeightSums, plan_training_weights
 
-__all__ = ["fit", "is_dask_collection", "predict"]
+__all__ = ["is_dask_collection", "predict", "train"]
 
 #: Bins of the weighted histogram that gives the starting median of the robust regressions.
 MEDIAN_BINS = 1 << 14
@@ -184,13 +195,12 @@ def _metric_factor(loss: Loss, n_outputs: int) -> float:
 
 
 # --------------------------------------------------------------------------- fit
-def fit(est: Any, X: Any, y: Any, sample_weight: Any) -> Any:
-    """Fit ``est`` (a BDTClassifier or BDTRegressor) on Dask collections."""
+def train(config: BoostingConfig, X: Any, y: Any, sample_weight: Any) -> FitResult:
+    """Train on Dask collections: the distributed counterpart of
+    :func:`sklhep.ensemble._trainer.train`, validating the data on the cluster."""
     xgb_dask = extras.xgboost_dask()
     import dask
     import dask.array as da
-
-    from sklhep.ensemble._bdt import _resolve_device
 
     client = _client()
     X, names = _as_dask_2d(X)
@@ -205,7 +215,7 @@ def fit(est: Any, X: Any, y: Any, sample_weight: Any) -> Any:
     )
     if X.shape[0] == 0:
         raise ValueError("X has 0 rows; the BDT needs at least one event per class.")
-    classifier = bool(est._classifier)
+    classifier = config.classifier
 
     # One pass over the data for every check and every global number the fit needs.
     checks = {"inf_X": da.isinf(X).any(), "bad_w": ~da.isfinite(w).all()}
@@ -227,14 +237,8 @@ def fit(est: Any, X: Any, y: Any, sample_weight: Any) -> Any:
     if not classifier and got["bad_y"]:
         raise ValueError("y contains NaN or infinite values; regression targets must be finite.")
 
-    est.n_features_in_ = int(X.shape[1])
-    if names is not None:
-        est.feature_names_in_ = np.asarray(names, dtype=object)
-    elif hasattr(est, "feature_names_in_"):
-        del est.feature_names_in_
-
-    policy = est.negative_weights
     n_classes = 0
+    classes = None
     if classifier:
         classes = np.asarray(got["classes"])
         if classes.dtype.kind in "fc" and np.isnan(classes).any():
@@ -243,8 +247,7 @@ def fit(est: Any, X: Any, y: Any, sample_weight: Any) -> Any:
             raise ValueError(
                 f"y has a single class ({classes.tolist()}); a classifier needs at least two."
             )
-        est.classes_ = classes
-        est.n_classes_ = n_classes = int(classes.shape[0])
+        n_classes = int(classes.shape[0])
         y_code = y.map_blocks(lambda b: np.searchsorted(classes, b), dtype=np.int64)
         groups, n_groups = y_code, n_classes
     else:
@@ -252,12 +255,12 @@ def fit(est: Any, X: Any, y: Any, sample_weight: Any) -> Any:
         groups, n_groups = da.zeros(X.shape[0], chunks=(chunks,), dtype=np.int64), 1
 
     # Validation split (a seeded random fraction; stratification needs no global sort).
-    rng = check_random_state(est.random_state)
+    rng = check_random_state(config.random_state)
     seed = int(rng.randint(np.iinfo(np.int32).max))
     valid = None
-    if est.early_stopping_rounds is not None:
+    if config.stops_early(int(X.shape[0])):
         u = da.random.RandomState(seed).random_sample(X.shape[0], chunks=(chunks,))
-        valid = u < est.validation_fraction
+        valid = u < config.validation_fraction
 
     def part(a: Any, keep: Any) -> Any:
         return a if keep is None else a[keep]
@@ -267,7 +270,7 @@ def fit(est: Any, X: Any, y: Any, sample_weight: Any) -> Any:
     w_tr = part(w, train)
 
     # Negative-weight policy and class weights: sklhep.weights' plan, from per-class sums
-    # (one Dask reduction), then one element-wise pass.
+    # (one Dask reduction), then one element-wise pass (WeightPlan.apply).
     def group_sums(g: Any, weights: Any) -> dict[str, Any]:
         def bincount(values: Any) -> Any:
             return da.bincount(g, weights=values, minlength=n_groups)
@@ -286,53 +289,49 @@ def fit(est: Any, X: Any, y: Any, sample_weight: Any) -> Any:
         reductions["valid"] = group_sums(g_va, w_va)
     (sums,) = dask.compute(reductions)
     s = sums["train"]
-    if classifier:
+    if classes is not None:
         for k in np.flatnonzero(s["n_events"] == 0):
             raise ValueError(
-                f"Class {est.classes_[k]!r} has no training events (the validation split took "
+                f"Class {classes[k]!r} has no training events (the validation split took "
                 "them all); lower validation_fraction or add events of that class."
             )
     # Net mean weight 1, as on one machine: min_child_weight etc. are in units of events.
     plan = plan_training_weights(
         WeightSums(**s),
-        policy,
-        classes=est.classes_ if classifier else None,
-        class_weight=est.class_weight if classifier else None,
-        normalize=True,
+        config.negative_weights,
+        classes=classes,
+        class_weight=config.class_weight if classifier else None,
+        normalize="events",
     )
     if s["n_negative"].sum() > 0 and plan.transform == "none":
-        est._check_signed_min_child_weight()
-    if plan.transform == "abs":
-        w_tr = abs(w_tr)
-    elif plan.transform == "zero_negative":  # a zero weight drops the event from every sum
-        w_tr = da.maximum(w_tr, 0.0)
-    w_tr = _scaled_by_group(w_tr, g_tr, plan.factors)
+        config.check_signed_min_child_weight()
+    w_tr = plan.apply(w_tr, g_tr)
     net_final = plan.net
     if valid is not None:
-        # The validation metric uses the signed weights, whatever negative_weights says,
-        # class-weighted by the validation split's own net sums (as on one machine).
+        # The validation loss follows the training policy and class weights, as on one
+        # machine.
         valid_plan = plan_training_weights(
             WeightSums(**sums["valid"]),
-            "keep",
-            classes=est.classes_ if classifier else None,
-            class_weight=est.class_weight if classifier else None,
-            what="the validation split (change validation_fraction or random_state)",
+            config.negative_weights,
+            classes=classes,
+            class_weight=config.class_weight if classifier else None,
+            what="the early-stopping validation set (change validation_fraction or random_state)",
         )
-        w_va = _scaled_by_group(w_va, g_va, valid_plan.factors)
+        w_va = valid_plan.apply(w_va, g_va)
 
-    loss = est._make_loss()
+    loss = make_loss(config, n_classes)
     n_outputs = n_classes if n_classes > 2 else 1
     if classifier:
         margin0 = loss.init_margin(np.arange(n_classes), net_final)
     else:
         margin0 = _regression_margin(loss, part(y, train), w_tr, got, net_final[0])
 
-    device = _resolve_device(est.device)
-    n_threads = 1 if est.n_jobs is None else int(est.n_jobs)
-    params = est._booster_params(device, n_threads, seed)
-    if est.n_jobs is None or est.n_jobs < 1:
-        del params["nthread"]  # xgboost.dask uses each worker's threads
-    params["disable_default_eval_metric"] = True
+    device = resolve_device(config.device, "xgboost")
+    # xgboost.dask uses each worker's threads unless n_jobs says otherwise
+    n_jobs = config.n_jobs
+    params = config.xgboost_params(
+        device, int(n_jobs) if n_jobs is not None and n_jobs >= 1 else None, seed
+    )
     params["base_score"] = [float(m) for m in np.atleast_1d(margin0)]
     if classifier:
         params["max_delta_step"] = SIGNED_MAX_STEP_MARGIN
@@ -347,7 +346,7 @@ def fit(est: Any, X: Any, y: Any, sample_weight: Any) -> Any:
 
     def dmatrix(keep: Any, weights: Any) -> Any:
         negative = weights < 0
-        kwargs: dict[str, Any] = {"weight": abs(weights), "missing": est.missing}
+        kwargs: dict[str, Any] = {"weight": abs(weights), "missing": config.missing}
         if classifier:
             label = part(y_code, keep) + n_classes * negative.astype(np.int64)
         else:
@@ -361,53 +360,54 @@ def fit(est: Any, X: Any, y: Any, sample_weight: Any) -> Any:
         evals.append((dmatrix(valid, w_va), "validation"))
     objective = _DistributedObjective(loss, n_classes, n_outputs)
     metric = _DistributedMetric(loss, n_classes, n_outputs, _metric_factor(loss, n_outputs))
+    start = time.perf_counter()
     try:
         result = xgb_dask.train(
             client,
             params,
             dtrain,
-            num_boost_round=int(est.n_estimators),
+            num_boost_round=int(config.n_estimators),
             evals=evals,
             obj=objective,
             custom_metric=metric,
-            early_stopping_rounds=est.early_stopping_rounds,
-            verbose_eval=int(est.verbose) if est.verbose else False,
+            early_stopping_rounds=config.n_iter_no_change if valid is not None else None,
+            verbose_eval=int(config.verbose) if config.verbose else False,
         )
     except Exception as exc:
         raise RuntimeError(_training_failure(exc)) from exc
+    elapsed = time.perf_counter() - start
 
     booster = result["booster"]
-    history = result["history"]
+    evals_result = result["history"]
     n_rounds = booster.num_boosted_rounds()
-    train_history = [float(v) for v in history["train"][loss.metric]]
-    if not np.all(np.isfinite(train_history)):
-        raise ValueError(
-            "Training produced a non-finite loss. Check the targets' scale and the weights."
-        )
-    est.history_ = {"train": {loss.metric: train_history}}
-    if valid is not None:
-        scores = [float(v) for v in history["validation"][loss.metric]]
-        est.history_["validation"] = {loss.metric: scores}
-        est.best_iteration_ = int(np.argmin(scores))
-        if est.best_iteration_ + 1 < n_rounds:
-            booster = booster[: est.best_iteration_ + 1]
-    else:
-        est.best_iteration_ = n_rounds - 1
-    from sklhep._sklearn_compat import _openmp_effective_n_threads
-
-    est._n_threads = _openmp_effective_n_threads(est.n_jobs)
-    booster.set_param({"device": "cpu", "nthread": est._n_threads})
-    est.booster_ = booster
-    est.n_estimators_ = booster.num_boosted_rounds()
-    est.signed_objective_ = True
-    return est
-
-
-def _scaled_by_group(weights: Any, group: Any, factors: NDArray[np.float64]) -> Any:
-    """``weights * factors[group]``, block by block (unchanged when every factor is 1)."""
-    if np.allclose(factors, 1.0):
-        return weights
-    return weights * group.map_blocks(lambda b: factors[b], dtype=np.float64)
+    scores = (
+        [float(v) for v in evals_result["validation"][loss.metric]] if valid is not None else None
+    )
+    # the rounds run on the workers: each record gets the mean duration of a round
+    history = rounds_history(
+        [float(v) for v in evals_result["train"][loss.metric]],
+        scores,
+        float(config.booster["learning_rate"]),
+        [elapsed / max(n_rounds, 1)] * n_rounds,
+    )
+    check_finite_history(history)
+    best_iteration = n_rounds - 1
+    if scores is not None:
+        best_iteration = int(np.argmin(scores))
+        if best_iteration + 1 < n_rounds:
+            booster = booster[: best_iteration + 1]
+    n_threads = _openmp_effective_n_threads(config.n_jobs)
+    return FitResult(
+        booster=to_cpu(booster, n_threads),
+        history=history,
+        best_iteration=best_iteration,
+        signed=True,
+        n_threads=n_threads,
+        n_features_in=int(X.shape[1]),
+        classes=classes,
+        feature_names_in=None if names is None else np.asarray(names, dtype=object),
+        metric=loss.metric,
+    )
 
 
 #: What xgboost's collective and Dask's scheduler say when a worker is lost mid-fit.

@@ -22,7 +22,10 @@ from sklhep.weights import check_sample_weight
 __all__ = ["iterate_root", "read_root"]
 
 PathLike = str | os.PathLike[str]
-SamplesLike = PathLike | Sequence[PathLike] | Mapping[Hashable, PathLike | Sequence[PathLike]]
+#: A sample name is any hashable. The mappings keyed by it are ``Mapping[Any, ...]``:
+#: ``Mapping`` is invariant in its key type, so ``Mapping[Hashable, ...]`` would reject a
+#: ``dict[str, ...]``.
+SamplesLike = PathLike | Sequence[PathLike] | Mapping[Any, PathLike | Sequence[PathLike]]
 BranchesLike = str | Sequence[str] | Mapping[str, str]
 StepSize = int | str | None
 
@@ -116,8 +119,8 @@ class _Request:
         branches: BranchesLike,
         weight: str | None,
         cut: str | None,
-        labels: Mapping[Hashable, Any] | None,
-        sample_scale: Mapping[Hashable, float] | None,
+        labels: Mapping[Any, Any] | None,
+        sample_scale: Mapping[Any, float] | None,
         event: str | None,
         max_entries: int | None,
         step_size: StepSize,
@@ -200,12 +203,12 @@ class _Request:
                 )
             for i, name in enumerate(names):
                 if name in sample_scale:
-                    value = sample_scale[name]
-                    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-                        raise TypeError(f"sample_scale[{name!r}] must be a number, got {value!r}.")
-                    if not math.isfinite(value):
-                        raise ValueError(f"sample_scale[{name!r}] is {value}; it must be finite.")
-                    scales[i] = float(value)
+                    scale = sample_scale[name]
+                    if isinstance(scale, bool) or not isinstance(scale, numbers.Real):
+                        raise TypeError(f"sample_scale[{name!r}] must be a number, got {scale!r}.")
+                    if not math.isfinite(scale):
+                        raise ValueError(f"sample_scale[{name!r}] is {scale}; it must be finite.")
+                    scales[i] = float(scale)
 
         if max_entries is not None:
             max_entries = _check_positive_int(max_entries, "max_entries")
@@ -547,8 +550,8 @@ def read_root(
     branches: BranchesLike,
     weight: str | None = None,
     cut: str | None = None,
-    labels: Mapping[Hashable, Any] | None = None,
-    sample_scale: Mapping[Hashable, float] | None = None,
+    labels: Mapping[Any, Any] | None = None,
+    sample_scale: Mapping[Any, float] | None = None,
     event: str | None = None,
     max_entries: int | None = None,
     step_size: StepSize = None,
@@ -649,8 +652,8 @@ def iterate_root(
     branches: BranchesLike,
     weight: str | None = None,
     cut: str | None = None,
-    labels: Mapping[Hashable, Any] | None = None,
-    sample_scale: Mapping[Hashable, float] | None = None,
+    labels: Mapping[Any, Any] | None = None,
+    sample_scale: Mapping[Any, float] | None = None,
     event: str | None = None,
     max_entries: int | None = None,
     step_size: int | str = DEFAULT_ITERATE_STEP,

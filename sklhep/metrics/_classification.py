@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from sklhep.metrics._common import labels_1d
+from sklhep.metrics._common import class_codes, labels_1d
 from sklhep.weights import check_sample_weight, net_weight
 
 __all__ = ["log_loss"]
@@ -66,10 +66,8 @@ def log_loss(
         )
     if not np.all(np.isfinite(p)):
         raise ValueError("y_prob contains NaN or infinite values.")
-    order = np.argsort(classes, kind="stable")
-    pos = np.minimum(np.searchsorted(classes[order], y), classes.shape[0] - 1)
-    idx = order[pos]
-    if not np.array_equal(classes[idx], y):
+    idx = class_codes(y, classes)
+    if np.any(idx == classes.shape[0]):
         raise ValueError("y_true contains labels that are not in labels.")
     w = check_sample_weight(sample_weight, y.shape[0])
     total = net_weight(w, why="The weighted mean loss is undefined.")

@@ -9,7 +9,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from sklhep.weights import check_sample_weight, net_weight
 
-__all__ = ["binary_inputs", "check_finite_1d", "labels_1d"]
+__all__ = ["binary_inputs", "check_finite_1d", "class_codes", "labels_1d"]
 
 
 def check_finite_1d(x: ArrayLike, name: str) -> NDArray[np.float64]:
@@ -40,6 +40,17 @@ def labels_1d(y_true: ArrayLike) -> NDArray[Any]:
     if y.ndim != 1:
         raise ValueError(f"y_true must be one-dimensional labels, got shape {y.shape}.")
     return y
+
+
+def class_codes(y: NDArray[Any], classes: NDArray[Any]) -> NDArray[np.intp]:
+    """Each event's index in ``classes`` (any order), or ``len(classes)`` for a label that
+    is not among them. :math:`O(n \\log K)`, no loop over events."""
+    n_classes = classes.shape[0]
+    if n_classes == 0:
+        return np.zeros(y.shape[0], dtype=np.intp)
+    order = np.argsort(classes, kind="stable")
+    pos = np.minimum(np.searchsorted(classes[order], y), n_classes - 1)
+    return np.where(classes[order][pos] == y, order[pos], n_classes).astype(np.intp)
 
 
 def binary_inputs(

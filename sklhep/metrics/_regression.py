@@ -26,11 +26,21 @@ from sklhep.weights import (
     weighted_std,
 )
 
-__all__ = ["bias", "resolution"]
+__all__ = ["ResolutionMethod", "bias", "resolution"]
+
+#: The width definitions of :func:`resolution`.
+ResolutionMethod = Literal["iqr", "central68", "rms", "truncated_rms"]
 
 #: Standard-normal quantiles used to make every method estimate sigma for a Gaussian.
 _Q75 = float(stats.norm.ppf(0.75))
 _P1SIGMA = float(stats.norm.cdf(1.0))
+
+
+def _quantiles(
+    r: NDArray[np.float64], levels: list[float], w: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    """:func:`~sklhep.weights.weighted_quantile` at several levels, as an array."""
+    return np.asarray(weighted_quantile(r, levels, w), dtype=np.float64)
 
 
 def _residuals(
@@ -63,7 +73,7 @@ def resolution(
     *,
     sample_weight: ArrayLike | None = None,
     relative: bool = True,
-    method: Literal["iqr", "central68", "rms", "truncated_rms"] = "iqr",
+    method: ResolutionMethod = "iqr",
 ) -> float:
     r"""Width of the residual distribution, in units that equal :math:`\sigma` for a Gaussian.
 
@@ -96,18 +106,21 @@ def resolution(
     """
     r, w = _residuals(y_true, y_pred, sample_weight, relative)
     if method == "iqr":
-        q25, q75 = weighted_quantile(r, [0.25, 0.75], w)
+        q25, q75 = _quantiles(r, [0.25, 0.75], w)
         return float((q75 - q25) / (2 * _Q75))
     if method == "central68":
-        lo, hi = weighted_quantile(r, [1 - _P1SIGMA, _P1SIGMA], w)
+        lo, hi = _quantiles(r, [1 - _P1SIGMA, _P1SIGMA], w)
         return float((hi - lo) / 2)
     if method == "rms":
         return float(weighted_std(r, w))
     if method == "truncated_rms":
-        lo, hi = weighted_quantile(r, [0.025, 0.975], w)
+        lo, hi = _quantiles(r, [0.025, 0.975], w)
         inside = (r >= lo) & (r <= hi)
-        if not w[inside].sum() > 0:
-            raise ValueError("The central 95 % of the residuals has net weight <= 0.")
+        net_weight(
+            w[inside],
+            what="the central 95 % of the residuals",
+            why="Their truncated RMS is undefined.",
+        )
         return float(weighted_std(r[inside], w[inside]))
     raise ValueError(
         f"method must be 'iqr', 'central68', 'rms' or 'truncated_rms', got {method!r}."

@@ -16,8 +16,14 @@ from typing import Any, Literal, NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from sklhep.metrics._common import binary_inputs, check_finite_1d, labels_1d
-from sklhep.weights import check_net_weight, check_sample_weight, net_weight
+from sklhep.metrics._common import binary_inputs, check_finite_1d, class_codes, labels_1d
+from sklhep.weights import (
+    WeightSums,
+    check_net_weight,
+    check_sample_weight,
+    net_weight,
+    weighted_mean,
+)
 
 __all__ = [
     "RocCurve",
@@ -71,11 +77,17 @@ def _grouped_sums(
     np.not_equal(xs[1:], xs[:-1], out=new_value[1:])
     group = np.cumsum(new_value) - 1
     n_groups = int(group[-1]) + 1
-    s = np.bincount(group, weights=np.where(sig, ws, 0.0), minlength=n_groups)
     b_w = np.where(sig, 0.0, ws)
-    b = np.bincount(group, weights=b_w, minlength=n_groups)
+
+    def per_score(values: NDArray[np.float64]) -> NDArray[np.float64]:
+        # a weighted bincount is float64 (numpy's stubs say intp): no copy is made
+        return np.bincount(group, weights=values, minlength=n_groups).astype(
+            np.float64, copy=False
+        )
+
+    s, b = per_score(np.where(sig, ws, 0.0)), per_score(b_w)
     if background_squares:
-        return xs[new_value], s, b, np.bincount(group, weights=b_w * b_w, minlength=n_groups)
+        return xs[new_value], s, b, per_score(b_w * b_w)
     return xs[new_value], s, b
 
 
@@ -85,7 +97,11 @@ def _binary_auc(
     _, s, b = _grouped_sums(is_signal, score, w)
     b_below = np.cumsum(b) - b
     numerator = float(np.dot(s, b_below + 0.5 * b))
-    return numerator / (float(s.sum()) * float(b.sum()))
+    why = "The AUC is undefined."
+    return numerator / (
+        net_weight(s, what="the signal events", why=why)
+        * net_weight(b, what="the background events", why=why)
+    )
 
 
 def roc_curve(
@@ -233,26 +249,28 @@ def roc_auc_score(
     check_net_weight(
         w, y, what="y_true", why="Its AUC is undefined: check the weights or merge classes."
     )
-    masks = [y == c for c in classes.tolist()]
-    net = np.array([w[m].sum() for m in masks])
+    n_classes = classes.shape[0]
+    codes = class_codes(y, classes)  # n_classes for a label not in ``labels``
+    masks = [codes == k for k in range(n_classes)]
+    net = WeightSums.from_weights(w, codes, n_classes + 1).net[:n_classes]
     aucs: list[float] = []
     prevalence: list[float] = []
     if multi_class == "ovr":
-        for k in range(classes.shape[0]):
+        for k in range(n_classes):
             col = check_finite_1d(score[:, k], "y_score")
             _check_class_pair(masks[k], w, str(classes[k]))
             aucs.append(_binary_auc(masks[k], col, w))
             prevalence.append(net[k])
     else:
-        for j, k in itertools.combinations(range(classes.shape[0]), 2):
+        for j, k in itertools.combinations(range(n_classes), 2):
             pair = masks[j] | masks[k]
             wj = w[pair]
             auc_j = _binary_auc(masks[j][pair], check_finite_1d(score[pair, j], "y_score"), wj)
             auc_k = _binary_auc(masks[k][pair], check_finite_1d(score[pair, k], "y_score"), wj)
             aucs.append(0.5 * (auc_j + auc_k))
             prevalence.append(net[j] + net[k])
-    weights = np.ones(len(aucs)) if average == "macro" else np.asarray(prevalence)
-    return float(np.dot(weights, aucs) / weights.sum())
+    # "weighted": the mean of the AUCs weighted by the classes' net weights
+    return float(weighted_mean(aucs, None if average == "macro" else prevalence))
 
 
 def _check_class_pair(is_signal: NDArray[np.bool_], w: NDArray[np.float64], name: str) -> None:

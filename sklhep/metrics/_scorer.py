@@ -48,7 +48,8 @@ _FIXED: dict[str, tuple[Callable[..., float], Any, bool, dict[str, Any]]] = {
     "resolution": (resolution, "predict", False, {}),
     "neg_abs_bias": (_abs_bias, "predict", False, {}),
 }
-_PARAMETRISED = {
+# name -> (score function, the keyword that takes the level after the '@')
+_PARAMETRISED: dict[str, tuple[Callable[..., float], str]] = {
     "background_rejection": (background_rejection, "signal_efficiency"),
     "signal_efficiency": (signal_efficiency_at, "background_efficiency"),
 }

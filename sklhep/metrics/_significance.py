@@ -13,6 +13,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from sklhep.metrics._common import binary_inputs
+from sklhep.metrics._roc import _grouped_sums
 
 __all__ = ["SignificanceScan", "ams", "asimov_significance", "max_significance"]
 
@@ -216,8 +217,6 @@ def max_significance(
     if not (np.isfinite(luminosity) and luminosity > 0):
         raise ValueError(f"luminosity must be a positive number, got {luminosity!r}.")
     is_signal, score, w = binary_inputs(y_true, y_score, sample_weight, pos_label)
-    from sklhep.metrics._roc import _grouped_sums
-
     if not (np.isfinite(min_background_ess) and min_background_ess >= 0):
         raise ValueError(f"min_background_ess must be >= 0, got {min_background_ess!r}.")
     values, s_at, b_at, *b2_at = _grouped_sums(

@@ -7,7 +7,6 @@ import numbers
 from typing import Any
 
 import numpy as np
-from joblib import Parallel, delayed
 from numpy.typing import ArrayLike, NDArray
 from sklearn.base import BaseEstimator, MetaEstimatorMixin, clone
 from sklearn.metrics import r2_score
@@ -19,6 +18,7 @@ from sklearn.utils.metadata_routing import (
     process_routing,
 )
 from sklearn.utils.metaestimators import available_if
+from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import check_is_fitted, get_tags
 
 from sklhep._sklearn_compat import (
@@ -256,6 +256,9 @@ class CrossEvaluator(MetaEstimatorMixin, BaseEstimator):
             splits = [(np.asarray(tr), np.asarray(te)) for tr, te in cv]
         if len(splits) < 2:
             raise ValueError(f"cv gave {len(splits)} split(s); CrossEvaluator needs >= 2.")
+        # cv_ (an EventNumberKFold-like splitter) or _fold_events_ (the folds a generic cv
+        # gave the events at fit) assigns a fold to an event at predict; one is None.
+        self._fold_events_: tuple[NDArray[Any], NDArray[np.intp]] | None
         if hasattr(cv, "fold_index"):
             self.cv_ = cv
             self._fold_events_ = None
@@ -289,7 +292,7 @@ class CrossEvaluator(MetaEstimatorMixin, BaseEstimator):
 
     # ----------------------------------------------------------------------------- apply
     def _folds_at_predict(self, groups: ArrayLike, n: int) -> NDArray[np.intp]:
-        if self.cv_ is not None:
+        if self._fold_events_ is None:
             folds = self.cv_.fold_index(groups)
         else:
             events, fold = self._fold_events_

@@ -51,9 +51,9 @@ class EventNumberKFold(GroupsConsumerMixin, BaseCrossValidator):
             raise ValueError(f"n_splits must be an integer, got {n_splits!r}.")
         if n_splits < 2:
             raise ValueError(f"n_splits must be at least 2, got {n_splits}.")
-        self.n_splits = int(n_splits)
+        self.n_splits: int = int(n_splits)
 
-    def fold_index(self, groups: ArrayLike) -> NDArray[np.intp]:
+    def fold_index(self, groups: ArrayLike | None) -> NDArray[np.intp]:
         """The fold of each event, ``event_number % n_splits``.
 
         Parameters

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import ArrayLike
 
 from sklhep.plotting._style import as_1d, check_weights, hep_style, weighted_histogram
-from sklhep.weights import net_weight
+from sklhep.weights import WeightSums, net_weight
+
+if TYPE_CHECKING:
+    from sklhep.metrics._regression import ResolutionMethod
 
 __all__ = ["plot_resolution", "plot_resolution_vs_target"]
 
@@ -46,7 +49,7 @@ def plot_resolution(
     target_label: str = "y",
     unit: str | None = None,
     stats: bool = True,
-    method: str = "iqr",
+    method: ResolutionMethod = "iqr",
     ax: Any | None = None,
 ) -> Any:
     """Histogram of the residuals :math:`(y_{true} - y_{pred}) / y_{true}` (signed weights).
@@ -108,7 +111,7 @@ def plot_resolution(
         if stats:
             from sklhep.metrics import bias, resolution
 
-            res = resolution(t, preds[name], sample_weight=w, relative=relative, method=method)  # type: ignore[arg-type]
+            res = resolution(t, preds[name], sample_weight=w, relative=relative, method=method)
             b = bias(t, preds[name], sample_weight=w, relative=relative)
             if relative:
                 text += f": resolution {100 * res:.2f} %, bias {100 * b:+.2f} %"
@@ -145,7 +148,7 @@ def plot_resolution_vs_target(
     sample_weight: ArrayLike | None = None,
     bins: int | ArrayLike = 10,
     relative: bool = True,
-    method: str = "iqr",
+    method: ResolutionMethod = "iqr",
     label: str | None = None,
     target_label: str = "y",
     unit: str | None = None,
@@ -189,7 +192,7 @@ def plot_resolution_vs_target(
     w = check_weights(sample_weight, t.shape[0])
     preds = _predictions(y_pred, t.shape[0], label)
     if np.ndim(bins) == 0:
-        n_bins = int(bins)  # type: ignore[arg-type]
+        n_bins = int(np.asarray(bins).item())
         if n_bins < 1:
             raise ValueError(f"bins must be a positive integer or edges, got {bins!r}")
         lo, hi = float(t.min()), float(t.max())
@@ -218,14 +221,19 @@ def plot_resolution_vs_target(
     centres = np.sqrt(edges[:-1] * edges[1:]) if edges[0] > 0 else 0.5 * (edges[:-1] + edges[1:])
     half = np.vstack([centres - edges[:-1], edges[1:] - centres])
     scale = 100.0 if relative else 1.0
+    # each event's bin, [edges[i], edges[i + 1]) and the last bin closed; -1 or n_bins outside
+    n_bins = centres.size
+    index = np.searchsorted(edges, t, side="right") - 1
+    index[t == edges[-1]] = n_bins - 1
+    inside = (index >= 0) & (index < n_bins)
+    sums = WeightSums.from_weights(w[inside], index[inside], n_bins)
+    # bins with too few events or a non-positive net weight are skipped (left empty)
+    filled = np.flatnonzero((sums.n_events >= 5) & (sums.net > 0))
     for name, p in preds.items():
-        res, bs = np.full(centres.size, np.nan), np.full(centres.size, np.nan)
-        for i in np.arange(centres.size):
-            last = i == centres.size - 1
-            m = (t >= edges[i]) & ((t <= edges[i + 1]) if last else (t < edges[i + 1]))
-            if m.sum() < 5 or not w[m].sum() > 0:
-                continue
-            res[i] = resolution(t[m], p[m], sample_weight=w[m], relative=relative, method=method)  # type: ignore[arg-type]
+        res, bs = np.full(n_bins, np.nan), np.full(n_bins, np.nan)
+        for i in filled:
+            m = index == i
+            res[i] = resolution(t[m], p[m], sample_weight=w[m], relative=relative, method=method)
             bs[i] = bias(t[m], p[m], sample_weight=w[m], relative=relative)
         ax_res.errorbar(centres, scale * res, xerr=half, fmt="o", ms=4, capsize=0, label=name)
         ax_bias.errorbar(centres, scale * bs, xerr=half, fmt="o", ms=4, capsize=0, label=name)

@@ -8,6 +8,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from sklhep.plotting._style import as_1d, check_weights, new_axes, weighted_histogram
+from sklhep.weights import net_weight
 
 __all__ = ["plot_score_distributions"]
 
@@ -94,9 +95,9 @@ def plot_score_distributions(
                 f"no {name} events in the {'training' if not m_tr.any() else 'test'} scores "
                 f"(signal is y == {pos_label!r}); pass pos_label= if your labels differ"
             )
-        net_tr, net_te = w_tr[m_tr].sum(), w_te[m_te].sum()
-        if not (net_tr > 0 and net_te > 0):
-            raise ValueError(f"the net weight of the {name} events must be positive to normalise")
+        why = "Their histogram cannot be normalised to unit area."
+        net_tr = net_weight(w_tr[m_tr], what=f"the {name} training events", why=why)
+        net_te = net_weight(w_te[m_te], what=f"the {name} test events", why=why)
         h_tr, _ = weighted_histogram(s_tr[m_tr], w_tr[m_tr], edges)
         h_te, e_te = weighted_histogram(s_te[m_te], w_te[m_te], edges)
         colour = _COLOURS[name]

@@ -16,7 +16,13 @@ from sklhep.ensemble import _dask as bdt_dask
 from sklhep.metrics import roc_auc_score
 
 FEATURES = ["m_jj", "lep_pt", "lep_eta", "met", "jet1_pt", "jet2_pt", "delta_r_jj", "ht"]
-KW: dict[str, Any] = {"n_estimators": 40, "max_depth": 4, "device": "cpu", "random_state": 0}
+KW: dict[str, Any] = {
+    "n_estimators": 40,
+    "max_depth": 4,
+    "device": "cpu",
+    "random_state": 0,
+    "early_stopping": False,
+}
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +61,7 @@ def test_distributed_fit_matches_single_machine_auc(client: Any, data: dict) -> 
     assert abs(auc_dist - auc_local) < 0.005
     # The weighted training metric is the net loss of the whole data set, as on one machine.
     np.testing.assert_allclose(
-        dist.history_["train"]["logloss"][0], local.history_["train"]["logloss"][0], rtol=1e-4
+        dist.history_[0]["train_loss"], local.history_[0]["train_loss"], rtol=1e-4
     )
     # Predictions on Dask input: a Dask array, block by block, equal to numpy's.
     proba = dist.predict_proba(da.from_array(data["Xt"], chunks=(5000, -1)))
@@ -87,7 +93,7 @@ def test_policies_and_class_weights_train_on_the_local_weights(
     # (the first trees differ a little: the distributed quantile sketch; the policies and
     # class weights move this loss by 1-20 %)
     np.testing.assert_allclose(
-        dist.history_["train"]["logloss"][0], local.history_["train"]["logloss"][0], rtol=2e-3
+        dist.history_[0]["train_loss"], local.history_[0]["train_loss"], rtol=2e-3
     )
 
 
@@ -98,12 +104,14 @@ def test_dataframe_input_early_stopping_and_classes(client: Any, data: dict) -> 
     frame["label"] = np.where(data["y"] == 1, "sig", "bkg")
     frame["weight"] = data["w"]
     ddf = dd.from_pandas(frame, npartitions=4)
-    est = BDTClassifier(**{**KW, "n_estimators": 200}, early_stopping_rounds=3)
+    est = BDTClassifier(
+        **{**KW, "n_estimators": 200, "early_stopping": True, "n_iter_no_change": 3}
+    )
     est = bounded(lambda: est.fit(ddf[FEATURES], ddf["label"], sample_weight=ddf["weight"]))
     assert est.classes_.tolist() == ["bkg", "sig"]
     assert list(est.feature_names_in_) == FEATURES
     assert est.n_estimators_ == est.best_iteration_ + 1 < 200
-    valid = est.history_["validation"]["logloss"]
+    valid = [r["valid_loss"] for r in est.history_]
     assert int(np.argmin(valid)) == est.best_iteration_
     labels = bounded(est.predict(dd.from_pandas(frame[FEATURES], npartitions=3)).compute)
     assert set(labels) <= {"bkg", "sig"}

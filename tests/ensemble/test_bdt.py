@@ -16,6 +16,7 @@ from sklearn.model_selection import GridSearchCV, KFold, cross_validate
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from sklhep._device import cuda_device_count
 from sklhep.ensemble import BDTClassifier, BDTRegressor
 
 FAST = {"device": "cpu", "n_jobs": 1, "random_state": 0}
@@ -122,8 +123,7 @@ def test_regression_objectives_fit_with_signed_weights(objective, rng):
     model.fit(X, y, w)
     assert model.signed_objective_
     assert np.abs(model.predict(X) - 2 * X[:, 0]).mean() < 0.15
-    metric = next(iter(model.history_["train"]))
-    assert len(model.history_["train"][metric]) == 60
+    assert len(model.history_) == 60
 
 
 def test_signed_objective_matches_native_when_weights_are_positive(rng):
@@ -139,7 +139,9 @@ def test_signed_objective_matches_native_when_weights_are_positive(rng):
     assert signed.signed_objective_
     # Same training loss at every round (late trees may pick other near-tied splits).
     np.testing.assert_allclose(
-        signed.history_["train"]["logloss"], native.history_["train"]["logloss"], rtol=1e-3
+        [r["train_loss"] for r in signed.history_],
+        [r["train_loss"] for r in native.history_],
+        rtol=1e-3,
     )
     first = {
         name: BDTClassifier(n_estimators=2, max_depth=3, **FAST).fit(X, y, weights)
@@ -177,12 +179,18 @@ def test_early_stopping_with_negative_validation_weights(rng):
     y = (X[:, 0] + 2 * rng.normal(size=3000) > 0).astype(int)
     w = np.where(rng.random(3000) < 0.15, -1.0, 1.0)
     model = BDTClassifier(
-        n_estimators=300, max_depth=4, learning_rate=0.3, early_stopping_rounds=5, **FAST
+        n_estimators=300,
+        max_depth=4,
+        learning_rate=0.3,
+        early_stopping=True,
+        n_iter_no_change=5,
+        **FAST,
     ).fit(X, y, w)
-    n_run = len(model.history_["validation"]["logloss"])
+    valid = [r["valid_loss"] for r in model.history_]
+    n_run = len(valid)
     assert n_run < 300
-    assert n_run == len(model.history_["train"]["logloss"])
-    assert model.best_iteration_ == int(np.argmin(model.history_["validation"]["logloss"]))
+    assert np.all(np.isfinite(valid))
+    assert model.best_iteration_ == int(np.argmin(valid))
     assert model.n_estimators_ == model.best_iteration_ + 1
     assert model.booster_.num_boosted_rounds() == model.best_iteration_ + 1
     assert model.feature_importances_.sum() == pytest.approx(1.0)
@@ -193,8 +201,9 @@ def test_history_without_early_stopping(rng):
     X = rng.normal(size=(500, 2))
     y = X[:, 0] + 0.1 * rng.normal(size=500)
     model = BDTRegressor(n_estimators=10, max_depth=2, **FAST).fit(X, y)
-    assert set(model.history_) == {"train"}
-    mse = model.history_["train"]["mse"]
+    assert all(np.isnan(r["valid_loss"]) for r in model.history_)
+    assert all(r["lr"] == 0.1 and r["duration"] >= 0 for r in model.history_)
+    mse = [r["train_loss"] for r in model.history_]
     assert len(mse) == 10
     assert mse[-1] < mse[0]
     assert mse[-1] == pytest.approx(np.mean((model.predict(X) - y) ** 2), rel=1e-3)
@@ -205,7 +214,9 @@ def test_verbose_prints_metrics(rng, capsys):
     X = rng.normal(size=(300, 2))
     y = (X[:, 0] > 0).astype(int)
     w = np.where(rng.random(300) < 0.1, -1.0, 1.0)
-    model = BDTClassifier(n_estimators=4, verbose=2, early_stopping_rounds=3, **FAST)
+    model = BDTClassifier(
+        n_estimators=4, verbose=2, early_stopping=True, n_iter_no_change=3, **FAST
+    )
     model.fit(X, y, w)
     out = capsys.readouterr().out
     assert "train-logloss" in out
@@ -352,7 +363,7 @@ def test_single_class_and_non_positive_class_weight(small):
     with pytest.raises(ValueError, match="net sample weight"):
         BDTRegressor(**FAST).fit(X, X[:, 0], -np.ones(100))
     # "drop" removes every event of class 1: a clear error, not an xgboost one.
-    with pytest.raises(ValueError, match="no training events left"):
+    with pytest.raises(ValueError, match=r"drop. removed the class.s negative-weight events"):
         BDTClassifier(negative_weights="drop", **FAST).fit(
             X, y, np.where(y == 1, -1.0, 1.0) * (1 + (y == 0))
         )
@@ -369,16 +380,20 @@ def test_strings_and_wrong_n_features(small):
         model.predict(X[:, :2])
 
 
-@pytest.mark.skipif(
-    xgboost.build_info().get("USE_CUDA", False)
-    and __import__("sklhep.ensemble._bdt", fromlist=["x"])._cuda_device_count() > 0,
-    reason="a CUDA device is present",
-)
-def test_cuda_without_device_is_a_clear_error(small):
+@pytest.mark.skipif(cuda_device_count("xgboost") > 0, reason="a CUDA device is present")
+@pytest.mark.parametrize("device", ["cuda", "cuda:0", "cuda:1"])
+def test_cuda_without_device_is_a_clear_error(small, device):
     X, y = small
-    with pytest.raises(ValueError, match="no CUDA device"):
-        BDTClassifier(device="cuda").fit(X, y)
+    with pytest.raises(ValueError, match="sees no CUDA device"):
+        BDTClassifier(device=device).fit(X, y)
     assert BDTClassifier(device="auto", n_estimators=2).fit(X, y).booster_ is not None
+
+
+@pytest.mark.parametrize("device", ["gpu", "cuda:x", "cuda:", 0])
+def test_unknown_device_is_a_clear_error(small, device):
+    X, y = small
+    with pytest.raises(ValueError, match="device"):
+        BDTClassifier(device=device).fit(X, y)
 
 
 # -- portability ------------------------------------------------------------------------------
@@ -424,3 +439,67 @@ def test_cuda_model_predicts_on_cpu_only_machine(tmp_path, rng):
     )
     env = {**__import__("os").environ, "CUDA_VISIBLE_DEVICES": ""}
     subprocess.run([sys.executable, "-c", code], check=True, env=env)
+
+
+# -- one family: early stopping, patience, history ---------------------------------------------
+@pytest.mark.parametrize(("n_events", "stops_early"), [(300, False), (10_001, True)])
+def test_early_stopping_auto_above_10000_events(rng, n_events, stops_early):
+    X = rng.normal(size=(n_events, 2))
+    y = (X[:, 0] > 0).astype(int)
+    model = BDTClassifier(n_estimators=2, max_depth=2, **FAST).fit(X, y)
+    assert model.early_stopping == "auto"
+    valid = [r["valid_loss"] for r in model.history_]
+    assert np.all(np.isfinite(valid)) == stops_early
+    assert np.all(np.isnan(valid)) == (not stops_early)
+
+
+@pytest.mark.parametrize("cls", [BDTClassifier, BDTRegressor])
+def test_early_stopping_rounds_is_deprecated_but_works(rng, cls):
+    X = rng.normal(size=(400, 2))
+    y = (X[:, 0] > 0).astype(int)
+    new = cls(n_estimators=300, early_stopping=True, n_iter_no_change=2, **FAST).fit(X, y)
+    with pytest.warns(
+        FutureWarning, match="'early_stopping_rounds' is deprecated.*n_iter_no_change"
+    ):
+        old = cls(n_estimators=300, early_stopping_rounds=2, **FAST).fit(X, y)
+    assert old.n_estimators_ == new.n_estimators_ < 300
+    assert [r["valid_loss"] for r in old.history_] == [r["valid_loss"] for r in new.history_]
+    with pytest.warns(FutureWarning):
+        off = cls(n_estimators=5, early_stopping_rounds=None, **FAST).fit(X[:20000], y)
+    assert off.n_estimators_ == 5
+    assert all(np.isnan(r["valid_loss"]) for r in off.history_)
+
+
+@pytest.mark.parametrize("policy", ["abs", "drop"])
+def test_validation_loss_follows_the_negative_weight_policy(rng, policy):
+    """With 'abs' or 'drop' the validation loss is the policy's, not the signed one."""
+    from sklhep.ensemble._objectives import BinaryLogistic
+
+    X = rng.normal(size=(2000, 2))
+    y = (X[:, 0] + rng.normal(size=2000) > 0).astype(int)
+    w = np.where(rng.random(2000) < 0.3, -1.0, 1.0)
+    model = BDTClassifier(
+        n_estimators=3, early_stopping=True, negative_weights=policy, **FAST
+    ).fit(X, y, w)
+    # the validation split of the same seed: rebuild it and evaluate both weightings
+    from sklhep._early_stopping import train_validation_split
+
+    rs = np.random.RandomState(0)
+    rs.randint(np.iinfo(np.int32).max)
+    _, valid = train_validation_split(
+        y, w, validation_fraction=0.1, classifier=True, random_state=rs
+    )
+    margin = model.decision_function(X[valid])
+    w_va = np.abs(w[valid]) if policy == "abs" else np.maximum(w[valid], 0.0)
+    expected = BinaryLogistic().metric_value(margin, y[valid].astype(float), w_va)
+    signed = BinaryLogistic().metric_value(margin, y[valid].astype(float), w[valid])
+    best = model.history_[model.best_iteration_]["valid_loss"]
+    assert best == pytest.approx(expected, rel=1e-5)
+    assert best != pytest.approx(signed, rel=1e-3)
+
+
+def test_base_bdt_is_abstract():
+    from sklhep.ensemble._bdt import _BaseBDT
+
+    with pytest.raises(TypeError, match="abstract"):
+        _BaseBDT()

@@ -1,0 +1,458 @@
+"""The BDT trainer: a configuration in, a fit result out.
+
+:class:`~sklhep.ensemble.BDTClassifier` and :class:`~sklhep.ensemble.BDTRegressor` validate
+their parameters and data, build a :class:`BoostingConfig` from their public parameters,
+and hand it to a trainer: :func:`train` here for in-memory data, or
+:func:`sklhep.ensemble._dask.train` for Dask collections. Both plan the training weights
+with :func:`sklhep.weights.plan_training_weights` (the one implementation of the
+negative-weight policy, class weights and normalisation) and return a :class:`FitResult`;
+the estimator's one finalisation step turns it into fitted attributes. Neither trainer
+reads an estimator.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import xgboost
+from numpy.typing import NDArray
+from sklearn.utils.validation import check_random_state
+
+from sklhep._device import resolve_device
+from sklhep._early_stopping import (
+    early_stopping_enabled,
+    history_record,
+    train_validation_split,
+)
+from sklhep._sklearn_compat import _openmp_effective_n_threads
+from sklhep._validation import encode_classes
+from sklhep.ensemble._objectives import (
+    LOSSES,
+    SIGNED_MAX_STEP_MARGIN,
+    SIGNED_MAX_STEP_STD,
+    BinaryLogistic,
+    Loss,
+    SignedObjective,
+    SoftmaxCrossEntropy,
+)
+from sklhep.weights import has_negative_weights, prepare_training_weights, weighted_std
+
+__all__ = ["BoostingConfig", "FitResult", "make_loss", "train"]
+
+#: Above this many training events, the fast path's training metric uses a random subset.
+MAX_TRAIN_EVAL = 10_000
+
+
+@dataclass(frozen=True)
+class BoostingConfig:
+    """Everything a trainer needs, taken from the estimator's public parameters.
+
+    ``booster`` holds the tree parameters that go to xgboost unchanged; the other fields are
+    sklhep's wrapper parameters, kept apart as in ``xgboost/sklearn.py``.
+    """
+
+    classifier: bool
+    booster: dict[str, Any]
+    n_estimators: int
+    objective: str = "squared_error"
+    class_weight: Any = None
+    early_stopping: bool | str = "auto"
+    n_iter_no_change: int | None = 10
+    validation_fraction: float = 0.1
+    negative_weights: str = "keep"
+    missing: float = np.nan
+    device: str = "auto"
+    n_jobs: int | None = None
+    random_state: Any = None
+    verbose: int = 0
+
+    def stops_early(self, n_samples: int) -> bool:
+        """Whether this fit holds out a validation set and stops early."""
+        return self.n_iter_no_change is not None and early_stopping_enabled(
+            self.early_stopping, n_samples
+        )
+
+    def check_signed_min_child_weight(self) -> None:
+        """With negative training weights min_child_weight is a leaf's least net weight."""
+        value = self.booster["min_child_weight"]
+        if not value > 0:
+            raise ValueError(
+                f"min_child_weight={value} with negative training weights: on the signed "
+                "path min_child_weight is the least net weight of a leaf, and 0 lets a "
+                "leaf's net weight (its Newton step's denominator) reach ~0. Use "
+                "min_child_weight > 0 (10-100 is good practice with signed weights)."
+            )
+
+    def xgboost_params(self, device: str, n_threads: int | None, seed: int) -> dict[str, Any]:
+        """The parameters of ``xgboost.train`` common to both trainers."""
+        params = {
+            "tree_method": "hist",
+            "device": device,
+            **self.booster,
+            "seed": seed,
+            "verbosity": 0,
+            "validate_parameters": True,
+            "disable_default_eval_metric": True,
+        }
+        if n_threads is not None:
+            params["nthread"] = n_threads
+        return params
+
+
+@dataclass
+class FitResult:
+    """What a trainer returns; the estimator's finalisation turns it into attributes."""
+
+    #: The trained booster, truncated to the best round with early stopping, on the CPU.
+    booster: xgboost.Booster
+    #: One record per round, with the keys of :data:`sklhep._early_stopping.HISTORY_KEYS`.
+    history: list[dict[str, Any]]
+    #: Index of the last round kept.
+    best_iteration: int
+    #: Whether the signed-weight objective was used.
+    signed: bool
+    #: Threads the booster predicts with.
+    n_threads: int
+    n_features_in: int
+    #: The class labels (classifiers), else None.
+    classes: NDArray[Any] | None = None
+    feature_names_in: NDArray[Any] | None = None
+    #: The name of the metric in ``history`` (``"logloss"``, ``"mse"``, ...).
+    metric: str = field(default="")
+
+
+def make_loss(config: BoostingConfig, n_classes: int) -> Loss:
+    """The loss of a classifier with ``n_classes`` classes, or of the regression objective."""
+    if config.classifier:
+        return BinaryLogistic() if n_classes == 2 else SoftmaxCrossEntropy(n_classes)
+    return LOSSES[config.objective]()
+
+
+def signed_max_delta_step(classifier: bool, y: NDArray[Any], w: NDArray[np.float64]) -> float:
+    """Bound on a leaf's value (before the learning rate) on the signed path.
+
+    With signed hessians a leaf's step is the exact Newton step on the net loss; where the
+    leaf's net weight is small that step is noisy, so it is bounded (see
+    ``SIGNED_MAX_STEP_MARGIN`` and ``SIGNED_MAX_STEP_STD`` in ``_objectives``).
+    """
+    if classifier:
+        return SIGNED_MAX_STEP_MARGIN
+    spread = float(np.max(np.atleast_1d(weighted_std(y, w))))
+    return SIGNED_MAX_STEP_STD * spread if spread > 0 else 0.0
+
+
+def check_finite_history(history: list[dict[str, Any]]) -> None:
+    """Raise when the training loss became non-finite."""
+    if not all(np.isfinite(r["train_loss"]) for r in history):
+        raise ValueError(
+            "Training produced a non-finite loss. Check the targets' scale and the weights."
+        )
+
+
+class _HistoryCallback(xgboost.callback.TrainingCallback):
+    """Records the signed-weight metrics and the duration of every round, prints them, and
+    stops early."""
+
+    def __init__(
+        self,
+        loss: Loss,
+        *,
+        dtrain: xgboost.DMatrix,
+        train: tuple[NDArray[Any], NDArray[np.float64]],
+        objective: SignedObjective | None,
+        dvalid: xgboost.DMatrix | None,
+        valid: tuple[NDArray[Any], NDArray[np.float64]] | None,
+        n_iter_no_change: int | None,
+        verbose: int,
+        n_outputs: int,
+    ) -> None:
+        super().__init__()
+        self.loss = loss
+        self.dtrain = dtrain
+        self.train = train
+        self.objective = objective
+        self.dvalid = dvalid
+        self.valid = valid
+        self.rounds = n_iter_no_change
+        self.verbose = verbose
+        self.n_outputs = n_outputs
+        self.train_history: list[float] = []
+        self.valid_history: list[float] = []
+        self.durations: list[float] = []
+        self.best_iteration = -1
+        self.best_score = np.inf
+        self._last = time.perf_counter()
+
+    def before_training(self, model: Any) -> Any:
+        self._last = time.perf_counter()
+        return model
+
+    def _margin(self, model: xgboost.Booster, dmat: xgboost.DMatrix) -> NDArray[Any]:
+        # dmat is in the booster's prediction cache: this is a copy, not a prediction.
+        margin = model.predict(dmat, output_margin=True)
+        return margin if self.n_outputs == 1 else margin.reshape(-1, self.n_outputs)
+
+    def train_metric(self, model: xgboost.Booster, evals_log: dict[str, Any]) -> float:
+        if self.objective is None:
+            native = float(evals_log["train"][self.loss.native_metric][-1])
+            return self.loss.from_native_metric(native)
+        return self.loss.metric_value(self._margin(model, self.dtrain), *self.train)
+
+    def after_iteration(self, model: Any, epoch: int, evals_log: dict[str, Any]) -> bool:
+        # The signed objective records the training loss at the start of the next round;
+        # compute it here only when it is printed.
+        if self.objective is None or self.verbose:
+            self.train_history.append(self.train_metric(model, evals_log))
+        msg = f"[{epoch}]"
+        if self.train_history and len(self.train_history) == epoch + 1:
+            msg += f"\ttrain-{self.loss.metric}:{self.train_history[-1]:.6g}"
+        stop = False
+        if self.dvalid is not None and self.valid is not None:
+            score = self.loss.metric_value(self._margin(model, self.dvalid), *self.valid)
+            self.valid_history.append(score)
+            msg += f"\tvalidation-{self.loss.metric}:{score:.6g}"
+            if score < self.best_score:
+                self.best_score, self.best_iteration = score, epoch
+            elif self.rounds is not None and epoch - self.best_iteration >= self.rounds:
+                stop = True
+        if self.verbose and (epoch % self.verbose == 0 or stop):
+            print(msg)
+        now = time.perf_counter()
+        self.durations.append(now - self._last)
+        self._last = now
+        return stop
+
+    def finish(self, model: xgboost.Booster, n_rounds: int) -> list[float]:
+        """The training metric after every round."""
+        if self.objective is not None and not self.verbose:
+            recorded = self.objective.losses[1:n_rounds]
+            final = self.loss.metric_value(self._margin(model, self.dtrain), *self.train)
+            self.train_history = [*recorded, final]
+        return list(self.train_history)
+
+
+def rounds_history(
+    train: list[float], valid: list[float] | None, lr: float, durations: list[float]
+) -> list[dict[str, Any]]:
+    """The ``history_`` records of a BDT fit (``valid_loss`` NaN without early stopping)."""
+    return [
+        history_record(
+            i + 1,
+            loss,
+            valid[i] if valid is not None else np.nan,
+            lr,
+            durations[i] if i < len(durations) else np.nan,
+        )
+        for i, loss in enumerate(train)
+    ]
+
+
+def _quantile_dmatrix(
+    X: NDArray[Any],
+    label: NDArray[Any],
+    weight: NDArray[Any] | None,
+    config: BoostingConfig,
+    n_threads: int,
+    ref: xgboost.QuantileDMatrix | None = None,
+) -> xgboost.QuantileDMatrix:
+    """The binned matrix the ``hist`` method trains on, without a float copy of X.
+
+    A plain ``DMatrix`` keeps X as floats besides the bins (peak memory about 3x the
+    input); ``QuantileDMatrix`` builds the bins directly (about 1x).
+    """
+    return xgboost.QuantileDMatrix(
+        X,
+        label=label,
+        weight=weight,
+        missing=config.missing,
+        nthread=n_threads,
+        max_bin=int(config.booster["max_bin"]),
+        ref=ref,
+    )
+
+
+def _encoded_class_weight(class_weight: Any, classes: NDArray[Any] | None) -> Any:
+    """``class_weight`` keyed by encoded label (for the encoded training labels)."""
+    if isinstance(class_weight, dict) and classes is not None:
+        index = {c: k for k, c in enumerate(classes.tolist())}
+        return {index[c]: v for c, v in class_weight.items() if c in index}
+    return class_weight
+
+
+def train(
+    config: BoostingConfig,
+    X: NDArray[Any],
+    y: NDArray[Any],
+    sample_weight: NDArray[np.float64],
+    feature_names_in: NDArray[Any] | None = None,
+) -> FitResult:
+    """Train on in-memory data that the estimator has validated.
+
+    Parameters
+    ----------
+    config : BoostingConfig
+    X : ndarray of shape (n_samples, n_features), float32
+    y : ndarray of shape (n_samples,)
+        Class labels (classifiers) or targets.
+    sample_weight : ndarray of shape (n_samples,)
+        Validated signed weights.
+    feature_names_in : ndarray or None
+        Passed through to the result.
+    """
+    classes: NDArray[Any] | None = None
+    if config.classifier:
+        classes, y_all = encode_classes(y)
+        n_classes = int(classes.shape[0])
+    else:
+        y_all, n_classes = np.asarray(y, dtype=np.float64), 0
+    class_weight = _encoded_class_weight(config.class_weight, classes)
+    codes = np.arange(n_classes) if config.classifier else None
+    rng = check_random_state(config.random_state)
+    seed = int(rng.randint(np.iinfo(np.int32).max))
+    device = resolve_device(config.device, "xgboost")
+    n_threads = _openmp_effective_n_threads(config.n_jobs)
+
+    valid: tuple[NDArray[Any], NDArray[Any], NDArray[np.float64]] | None = None
+    if config.stops_early(X.shape[0]):
+        train_idx, valid_idx = train_validation_split(
+            y_all,
+            sample_weight,
+            validation_fraction=config.validation_fraction,
+            classifier=config.classifier,
+            random_state=rng,
+        )
+        X_tr, y_tr, sw_tr = X[train_idx], y_all[train_idx], sample_weight[train_idx]
+        # The validation loss follows the training policy and class weights.
+        w_va, mask_va = prepare_training_weights(
+            sample_weight[valid_idx],
+            valid_idx.shape[0],
+            y_all[valid_idx],
+            negative_weights=config.negative_weights,
+            class_weight=class_weight,
+            classifier=config.classifier,
+            classes=codes,
+            what="the early-stopping validation set",
+            warn_ess=False,
+        )
+        X_va, y_va = X[valid_idx], y_all[valid_idx]
+        if mask_va is not None:
+            X_va, y_va = X_va[mask_va], y_va[mask_va]
+        valid = (X_va, y_va, w_va)
+    else:
+        X_tr, y_tr, sw_tr = X, y_all, sample_weight
+
+    # Net mean weight 1: the optimum is unchanged, and min_child_weight, reg_lambda and
+    # gamma are in units of (net) events whatever the weights' normalisation.
+    w_tr, mask = prepare_training_weights(
+        sw_tr,
+        X_tr,
+        y_tr,
+        negative_weights=config.negative_weights,
+        class_weight=class_weight,
+        classifier=config.classifier,
+        classes=codes,
+        normalize="events",
+    )
+    if mask is not None:
+        X_tr, y_tr = X_tr[mask], y_tr[mask]
+
+    loss = make_loss(config, n_classes)
+    n_outputs = n_classes if n_classes > 2 else 1
+    margin0 = loss.init_margin(y_tr, w_tr)
+    signed = has_negative_weights(w_tr)
+    params = config.xgboost_params(device, n_threads, seed)
+    y_label = y_tr.astype(np.float32)
+    objective: SignedObjective | None = None
+    if signed:
+        config.check_signed_min_child_weight()
+        dtrain = _quantile_dmatrix(X_tr, y_label, None, config, n_threads)
+        objective = SignedObjective(
+            loss, y_tr if n_outputs > 1 else y_label, w_tr, n_outputs=n_outputs,
+            record=not config.verbose,
+        )  # fmt: skip
+        params["base_score"] = [float(m) for m in margin0]
+        params["max_delta_step"] = signed_max_delta_step(config.classifier, y_tr, w_tr)
+    else:
+        dtrain = _quantile_dmatrix(X_tr, y_label, w_tr, config, n_threads)
+        params["objective"] = loss.native_objective
+        params["eval_metric"] = loss.native_metric
+        params["base_score"] = loss.native_base_score(margin0)
+        if loss.native_objective == "reg:pseudohubererror":
+            params["huber_slope"] = 1.0
+    if n_outputs > 1:
+        params["num_class"] = n_outputs
+
+    evals: list[tuple[xgboost.DMatrix, str]] = []
+    if not signed:
+        # xgboost's own (weighted, C++) metric gives the training history. Above
+        # MAX_TRAIN_EVAL events it is computed on a fixed random subset, which keeps its
+        # cost at a few percent of a round.
+        dtrain_eval = dtrain
+        if X_tr.shape[0] > MAX_TRAIN_EVAL:
+            sub = np.sort(rng.choice(X_tr.shape[0], MAX_TRAIN_EVAL, replace=False))
+            dtrain_eval = _quantile_dmatrix(
+                X_tr[sub], y_label[sub], w_tr[sub], config, n_threads, ref=dtrain
+            )
+        evals.append((dtrain_eval, "train"))
+    dvalid = None
+    valid_data = None
+    if valid is not None:
+        X_va, y_va, w_va = valid
+        # Labels only for xgboost's own train metric; the weights stay out (signed).
+        dvalid = _quantile_dmatrix(X_va, y_va.astype(np.float32), None, config, n_threads, dtrain)
+        evals.append((dvalid, "validation"))
+        valid_data = (y_va if n_outputs > 1 else y_va.astype(np.float64), w_va)
+    callback = _HistoryCallback(
+        loss,
+        dtrain=dtrain,
+        train=(y_tr if n_outputs > 1 else y_label, w_tr),
+        objective=objective,
+        dvalid=dvalid,
+        valid=valid_data,
+        n_iter_no_change=config.n_iter_no_change,
+        verbose=int(config.verbose),
+        n_outputs=n_outputs,
+    )
+    booster = xgboost.train(
+        params,
+        dtrain,
+        num_boost_round=int(config.n_estimators),
+        evals=evals,
+        obj=objective,
+        callbacks=[callback],
+        verbose_eval=False,
+    )
+    n_rounds = booster.num_boosted_rounds()
+    history = rounds_history(
+        callback.finish(booster, n_rounds),
+        callback.valid_history if valid is not None else None,
+        float(config.booster["learning_rate"]),
+        callback.durations,
+    )
+    check_finite_history(history)
+    best_iteration = n_rounds - 1
+    if valid is not None:
+        best_iteration = int(callback.best_iteration)
+        if best_iteration + 1 < n_rounds:
+            booster = booster[: best_iteration + 1]
+    return FitResult(
+        booster=to_cpu(booster, n_threads),
+        history=history,
+        best_iteration=best_iteration,
+        signed=signed,
+        n_threads=n_threads,
+        n_features_in=int(X.shape[1]),
+        classes=classes,
+        feature_names_in=feature_names_in,
+        metric=loss.metric,
+    )
+
+
+def to_cpu(booster: xgboost.Booster, n_threads: int) -> xgboost.Booster:
+    """The booster set to predict on the CPU: the inputs are host arrays, and the model
+    stays portable to machines without CUDA."""
+    booster.set_param({"device": "cpu", "nthread": n_threads})
+    return booster
