@@ -141,7 +141,7 @@ def check_sample_weight(
     n_samples = int(X) if isinstance(X, numbers.Integral) else _num_samples(X)
     if sample_weight is None:
         return np.ones(n_samples, dtype=np.float64)
-    if isinstance(sample_weight, numbers.Number) and not isinstance(sample_weight, bool):
+    if isinstance(sample_weight, numbers.Real) and not isinstance(sample_weight, bool):
         value = float(sample_weight)
         if not np.isfinite(value):
             raise ValueError(f"{name} is {value}; weights must be finite numbers.")
@@ -214,8 +214,9 @@ def _net_sums(
         )
     uniques, inverse = np.unique(np.asarray(groups), return_inverse=True)
     inverse = inverse.reshape(-1)
+    # With weights, bincount returns float64 already (numpy's stubs say intp): no copy.
     sums = np.bincount(inverse, weights=sample_weight, minlength=uniques.shape[0])
-    return uniques, inverse, sums
+    return uniques, inverse, sums.astype(np.float64, copy=False)
 
 
 _TRAINING_TOTAL = (
@@ -387,12 +388,30 @@ class WeightSums(NamedTuple):
         w = np.asarray(sample_weight, dtype=np.float64)
         g = np.zeros(w.shape[0], np.intp) if group_index is None else np.asarray(group_index)
 
-        def total(values: NDArray[np.float64]) -> NDArray[np.float64]:
+        def total(values: NDArray[np.floating[Any]]) -> NDArray[np.float64]:
             return np.bincount(g, weights=values, minlength=n_groups).astype(np.float64)
 
         return cls(
             total(w), total(np.maximum(w, 0.0)), total(np.ones_like(w)), total((w < 0) * 1.0)
         )
+
+    @staticmethod
+    def dask_reductions(sample_weight: Any, group_index: Any, n_groups: int) -> dict[str, Any]:
+        """The four sums of Dask arrays, as lazy reductions: compute them (with other
+        reductions, in one pass) and build ``WeightSums(**computed)``."""
+        import dask.array as da
+
+        w = sample_weight
+
+        def total(values: Any) -> Any:
+            return da.bincount(group_index, weights=values, minlength=n_groups)
+
+        return {
+            "net": total(w),
+            "positive": total(da.maximum(w, 0.0)),
+            "n_events": total(da.ones_like(w)),
+            "n_negative": total((w < 0).astype(np.float64)),
+        }
 
 
 Transform = Literal["none", "abs", "zero_negative"]

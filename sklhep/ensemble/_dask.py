@@ -271,22 +271,11 @@ def train(config: BoostingConfig, X: Any, y: Any, sample_weight: Any) -> FitResu
 
     # Negative-weight policy and class weights: sklhep.weights' plan, from per-class sums
     # (one Dask reduction), then one element-wise pass (WeightPlan.apply).
-    def group_sums(g: Any, weights: Any) -> dict[str, Any]:
-        def bincount(values: Any) -> Any:
-            return da.bincount(g, weights=values, minlength=n_groups)
-
-        return {
-            "net": bincount(weights),
-            "positive": bincount(da.maximum(weights, 0.0)),
-            "n_events": bincount(da.ones_like(weights)),
-            "n_negative": bincount((weights < 0).astype(np.float64)),
-        }
-
     g_va = w_va = None
-    reductions = {"train": group_sums(g_tr, w_tr)}
+    reductions = {"train": WeightSums.dask_reductions(w_tr, g_tr, n_groups)}
     if valid is not None:
         g_va, w_va = part(groups, valid), part(w, valid)
-        reductions["valid"] = group_sums(g_va, w_va)
+        reductions["valid"] = WeightSums.dask_reductions(w_va, g_va, n_groups)
     (sums,) = dask.compute(reductions)
     s = sums["train"]
     if classes is not None:

@@ -181,3 +181,22 @@ def test_no_client_is_a_clear_error(data: dict, monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setattr(distributed, "default_client", no_client)
     with pytest.raises(ValueError, match="needs a running Dask cluster"):
         BDTClassifier(**KW).fit(*_dask(data))
+
+
+def test_drop_with_an_all_negative_class_is_the_local_error(client: Any) -> None:
+    """The distributed fit plans the weights from per-class sums: the same error as the
+    in-memory fits (tests/test_weight_plan.py)."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 3))
+    y = np.repeat([0, 1, 2], 100)
+    w = np.where(y == 2, -1.0, 1.0)
+    with pytest.raises(
+        ValueError, match=r"class 2 has net sample weight 0 <= 0.*'drop' removed the class's"
+    ):
+        bounded(
+            lambda: BDTClassifier(negative_weights="drop", device="cpu").fit(
+                da.from_array(X, chunks=(100, 3)),
+                da.from_array(y, chunks=100),
+                da.from_array(w, chunks=100),
+            )
+        )
