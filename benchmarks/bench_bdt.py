@@ -88,6 +88,7 @@ def run_case(
         max_depth=6,
         learning_rate=0.1,
         max_bin=256,
+        early_stopping=False,  # like-for-like with raw xgboost
         device=args.device,
         n_jobs=args.n_jobs,
         random_state=0,

@@ -75,7 +75,9 @@ def bdt_contenders(X_train, y_train, X, device: str) -> dict[str, Any]:
     from sklhep import BDTClassifier
 
     n_jobs = os.cpu_count() or 1
-    est = BDTClassifier(n_estimators=100, max_depth=6, device=device, n_jobs=n_jobs)
+    est = BDTClassifier(
+        n_estimators=100, max_depth=6, early_stopping=False, device=device, n_jobs=n_jobs
+    )
     est.fit(X_train, y_train)
     booster = est.booster_
     hgbc = HistGradientBoostingClassifier(

@@ -119,7 +119,9 @@ def _fit(name: str, X: Any, y: Any, w: Any, device: str) -> None:
     elif name.startswith("sklhep-bdt"):
         from sklhep import BDTClassifier
 
-        BDTClassifier(n_estimators=N_TREES, device=device, random_state=0).fit(
+        BDTClassifier(
+            n_estimators=N_TREES, early_stopping=False, device=device, random_state=0
+        ).fit(
             X, y, sample_weight=w
         )
     elif name == "raw-xgboost":

@@ -84,7 +84,7 @@ def contenders(
             max_depth=DEPTH,
             learning_rate=0.1,
             max_bin=256,
-            early_stopping_rounds=None,
+            early_stopping=False,
             device=device,
             n_jobs=n_jobs,
             random_state=0,

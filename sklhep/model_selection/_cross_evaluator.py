@@ -8,13 +8,12 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from sklearn.base import BaseEstimator, MetaEstimatorMixin, clone
+from sklearn.base import BaseEstimator, MetaEstimatorMixin, clone, is_classifier
 from sklearn.metrics import r2_score
 from sklearn.utils.metadata_routing import (
     UNUSED,
     MetadataRouter,
     MethodMapping,
-    _routing_enabled,
     process_routing,
 )
 from sklearn.utils.metaestimators import available_if
@@ -27,6 +26,7 @@ from sklhep._sklearn_compat import (
     Interval,
     _check_method_params,
     _fit_context,
+    _routing_enabled,
 )
 from sklhep._validation import encode_classes, validate_fit_data, validate_predict_data
 from sklhep.model_selection._split import EventNumberKFold
@@ -163,9 +163,6 @@ class CrossEvaluator(MetaEstimatorMixin, BaseEstimator):
         tags.input_tags.sparse = False
         return tags
 
-    def _is_classifier(self) -> bool:
-        return get_tags(self.estimator).estimator_type == "classifier"
-
     def _allow_nan(self) -> bool:
         return bool(get_tags(self.estimator).input_tags.allow_nan)
 
@@ -225,12 +222,14 @@ class CrossEvaluator(MetaEstimatorMixin, BaseEstimator):
         """
         X, y = validate_fit_data(self, X, y, allow_nan=self._allow_nan())
         n = X.shape[0]
-        if self._is_classifier():
+        if is_classifier(self.estimator):
             self.classes_, _ = encode_classes(y)
         if sample_weight is not None:
             sample_weight = check_sample_weight(sample_weight, n)
             check_net_weight(
-                sample_weight, y if self._is_classifier() else None, what="CrossEvaluator's data"
+                sample_weight,
+                y if is_classifier(self.estimator) else None,
+                what="CrossEvaluator's data",
             )
         cv = self._resolve_cv()
         event_number = np.arange(n) if groups is None else np.asarray(groups)
@@ -329,7 +328,7 @@ class CrossEvaluator(MetaEstimatorMixin, BaseEstimator):
     def _call(self, est: Any, k: int, method: str, X: NDArray[Any]) -> NDArray[Any]:
         """``est.method(X)``, with class columns aligned to ``classes_``."""
         out = np.asarray(getattr(est, method)(X))
-        if not self._is_classifier() or method == "predict":
+        if not is_classifier(self.estimator) or method == "predict":
             return out
         fold_classes = est.classes_
         if np.array_equal(fold_classes, self.classes_):
@@ -374,7 +373,7 @@ class CrossEvaluator(MetaEstimatorMixin, BaseEstimator):
         X = self._validate_X(X)
         if groups is not None:
             return self._out_of_fold("predict", X, groups)
-        if not self._is_classifier():
+        if not is_classifier(self.estimator):
             return self._mean("predict", X)
         first = self.estimators_[0]
         if hasattr(first, "predict_proba"):
@@ -468,7 +467,7 @@ class CrossEvaluator(MetaEstimatorMixin, BaseEstimator):
         pred = self.predict(X, groups=groups)
         y = np.asarray(y)
         w = check_sample_weight(sample_weight, y.shape[0])
-        if not self._is_classifier():
+        if not is_classifier(self.estimator):
             return float(r2_score(y, pred, sample_weight=w))
         total = net_weight(w, why="The weighted accuracy is undefined.")
         return float(np.dot(w, (pred == y.reshape(pred.shape)).astype(np.float64)) / total)

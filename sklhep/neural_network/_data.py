@@ -24,7 +24,9 @@ class TensorData:
 
     ``weight`` is the event weight divided by the normalisation of the weighted loss (see
     :class:`~sklhep.neural_network._net.WeightedNet`), so that a batch loss is simply
-    ``sum(weight_i * loss_i)``.
+    ``sum(weight_i * loss_i)``. The weights come normalised to a net sum of 1 from
+    :func:`sklhep.weights.prepare_training_weights` (``normalize="unit"``); nothing here
+    rescales them.
     """
 
     X: torch.Tensor

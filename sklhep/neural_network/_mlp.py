@@ -3,20 +3,27 @@
 from __future__ import annotations
 
 import copy
-import re
+from abc import ABC, abstractmethod
 from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
 import torch
 from numpy.typing import ArrayLike, NDArray
-from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, is_classifier
 from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d
 
-from sklhep._early_stopping import train_validation_split
-from sklhep._sklearn_compat import Interval, StrOptions, _fit_context
+from sklhep._device import resolve_device
+from sklhep._early_stopping import (
+    DEPRECATED,
+    deprecated_alias,
+    early_stopping_enabled,
+    history_record,
+    train_validation_split,
+)
+from sklhep._sklearn_compat import Hidden, Interval, StrOptions, _fit_context
 from sklhep._validation import encode_classes, validate_fit_data, validate_predict_data
 from sklhep.base import SampleWeightRequestMixin
 from sklhep.neural_network._callbacks import (
@@ -27,10 +34,15 @@ from sklhep.neural_network._callbacks import (
 )
 from sklhep.neural_network._data import TensorData
 from sklhep.neural_network._module import ACTIVATIONS, WEIGHT_INITS, MLPModule
-from sklhep.neural_network._net import AUTOCAST_DTYPES, EVAL_BATCH_SIZE, WeightedNet, autocast
+from sklhep.neural_network._net import (
+    AUTOCAST_DTYPES,
+    EVAL_BATCH_SIZE,
+    EVAL_ROW_BLOCK,
+    WeightedNet,
+    autocast,
+)
 from sklhep.weights import (
     NEGATIVE_WEIGHT_POLICIES,
-    balanced_class_weight,
     check_sample_weight,
     prepare_training_weights,
     weighted_mean,
@@ -50,26 +62,6 @@ _REGRESSION_LOSSES: dict[str, type[torch.nn.Module]] = {
     "mae": torch.nn.L1Loss,
     "huber": torch.nn.HuberLoss,
 }
-_DEVICE_RE = re.compile(r"^(auto|cpu|cuda(:\d+)?)$")
-
-
-def _resolve_device(device: str) -> torch.device:
-    if not isinstance(device, str) or not _DEVICE_RE.match(device):
-        raise ValueError(f"device={device!r} is not one of 'auto', 'cpu', 'cuda' or 'cuda:N'.")
-    if device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if device.startswith("cuda"):
-        if not torch.cuda.is_available():
-            raise ValueError(
-                f"device={device!r} but PyTorch sees no CUDA device. Use device='auto' (CUDA "
-                "when available, else CPU) or device='cpu'."
-            )
-        index = torch.device(device).index
-        if index is not None and index >= torch.cuda.device_count():
-            raise ValueError(
-                f"device={device!r} but only {torch.cuda.device_count()} CUDA device(s) exist."
-            )
-    return torch.device(device)
 
 
 def _to_device(arr: NDArray[Any], device: torch.device, dtype: torch.dtype) -> torch.Tensor:
@@ -86,8 +78,12 @@ def _to_device(arr: NDArray[Any], device: torch.device, dtype: torch.dtype) -> t
         return t.pin_memory()
 
 
-class _BaseMLP(SampleWeightRequestMixin, BaseEstimator):
-    """Shared parameters and training logic of MLPClassifier and MLPRegressor."""
+class _BaseMLP(SampleWeightRequestMixin, BaseEstimator, ABC):
+    """Shared parameters and training logic of MLPClassifier and MLPRegressor.
+
+    The family-specific pieces are the abstract hooks below; whether the estimator is a
+    classifier is :func:`sklearn.base.is_classifier` (its estimator-type tag).
+    """
 
     _parameter_constraints: dict = {  # noqa: RUF012
         "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
@@ -102,20 +98,23 @@ class _BaseMLP(SampleWeightRequestMixin, BaseEstimator):
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "max_epochs": [Interval(Integral, 1, None, closed="left")],
         "lr_schedule": [StrOptions({"plateau", "cosine"}), None],
-        "early_stopping": ["boolean"],
+        "early_stopping": [StrOptions({"auto"}), "boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
-        "patience": [Interval(Integral, 1, None, closed="left")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "patience": [
+            Interval(Integral, 1, None, closed="left"),
+            Hidden(StrOptions({DEPRECATED})),
+        ],
         "tol": [Interval(Real, 0, None, closed="left")],
         "negative_weights": [StrOptions(set(NEGATIVE_WEIGHT_POLICIES))],
         "precision": [StrOptions({"float32", "float64", *AUTOCAST_DTYPES})],
         "compile": ["boolean"],
+        # "auto", "cpu", "cuda" or "cuda:N": checked by sklhep._device.resolve_device in fit
         "device": [str],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
         "callbacks": [list, None],
     }
-
-    _is_classifier = False
 
     def __init__(
         self,
@@ -132,9 +131,10 @@ class _BaseMLP(SampleWeightRequestMixin, BaseEstimator):
         batch_size: int = 1024,
         max_epochs: int = 100,
         lr_schedule: str | None = None,
-        early_stopping: bool = True,
+        early_stopping: bool | str = "auto",
         validation_fraction: float = 0.1,
-        patience: int = 10,
+        n_iter_no_change: int = 10,
+        patience: int | str = DEPRECATED,
         tol: float = 1e-4,
         negative_weights: str = "keep",
         precision: str = "float32",
@@ -158,6 +158,7 @@ class _BaseMLP(SampleWeightRequestMixin, BaseEstimator):
         self.lr_schedule = lr_schedule
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
         self.patience = patience
         self.tol = tol
         self.negative_weights = negative_weights
@@ -168,55 +169,86 @@ class _BaseMLP(SampleWeightRequestMixin, BaseEstimator):
         self.verbose = verbose
         self.callbacks = callbacks
 
-    # -- family-specific hooks (overridden) ------------------------------------------------
-    def _validate_targets(self, X: Any, y: Any, *, first: bool, classes: Any) -> Any: ...
+    # -- family-specific hooks --------------------------------------------------------------
+    @abstractmethod
+    def _validate_targets(self, X: Any, y: Any, *, first: bool, classes: Any) -> Any:
+        """Check ``y`` and return the targets training uses (class codes, 2-D targets)."""
 
-    def _n_outputs(self) -> int: ...
+    @abstractmethod
+    def _n_outputs(self) -> int:
+        """The number of network outputs."""
 
-    def _criterion(self) -> type[torch.nn.Module]: ...
+    @abstractmethod
+    def _criterion(self) -> type[torch.nn.Module]:
+        """The per-event loss (built with ``reduction="none"``)."""
 
-    def _loss_kind(self) -> str: ...
+    @abstractmethod
+    def _loss_kind(self) -> str:
+        """``"binary"``, ``"multiclass"`` or ``"regression"`` (see ``WeightedNet``)."""
 
-    def _target_tensor(self, y: Any, device: torch.device) -> torch.Tensor: ...
+    @abstractmethod
+    def _target_tensor(self, y: Any, device: torch.device) -> torch.Tensor:
+        """The targets as a tensor on ``device``, shaped for the criterion."""
 
     def _class_weight(self) -> Any:
         return None
+
+    def _labels(self, y: Any) -> Any:
+        """What the weight functions group by: the original class labels, or ``y``."""
+        return y
+
+    def _set_target_scaling(self, y: Any, w: NDArray[np.float64]) -> None:
+        """Regressors standardise their targets (a no-op for classifiers)."""
 
     # -- building ---------------------------------------------------------------------------
     def _dtype(self) -> torch.dtype:
         return torch.float64 if self.precision == "float64" else torch.float32
 
     def _hidden_sizes(self) -> tuple[int, ...]:
-        sizes = self.hidden_layer_sizes
-        sizes = (int(sizes),) if isinstance(sizes, Integral) else tuple(int(s) for s in sizes)
+        raw = self.hidden_layer_sizes
+        if isinstance(raw, (int, Integral)):
+            sizes: tuple[int, ...] = (int(raw),)
+        else:
+            sizes = tuple(int(s) for s in raw)
         if any(s < 1 for s in sizes):
             raise ValueError(f"hidden_layer_sizes must be positive integers, got {sizes}.")
         return sizes
 
-    def _build_net(self, device: torch.device, seed: int, incremental: bool) -> None:
-        """Create ``module_`` and ``net_`` with a seeded initialisation."""
+    def _training_callbacks(
+        self, *, early_stopping: bool, n_iter_no_change: int
+    ) -> list[tuple[str, Any]]:
+        """The callbacks that implement the training behaviour, then the user's (copied)."""
         callbacks: list[tuple[str, Any]] = [
             ("lr_recorder", LearningRateRecorder()),
             ("divergence", DivergenceCheck()),
         ]
         if self.lr_schedule is not None:
-            callbacks.append(
-                (
-                    "lr_schedule",
-                    LearningRateSchedule(
-                        self.lr_schedule,
-                        self.max_epochs,
-                        patience=max(1, self.patience // 2),
-                        tol=self.tol,
-                    ),
-                )
+            schedule = LearningRateSchedule(
+                self.lr_schedule,
+                self.max_epochs,
+                patience=max(1, n_iter_no_change // 2),
+                tol=self.tol,
             )
-        if self.early_stopping and not incremental:
-            callbacks.append(("early_stopping", EarlyStoppingBest(self.patience, self.tol)))
+            callbacks.append(("lr_schedule", schedule))
+        if early_stopping:
+            stopper = EarlyStoppingBest(
+                monitor="valid_loss",
+                patience=n_iter_no_change,
+                threshold=self.tol,
+                threshold_mode="abs",
+                lower_is_better=True,
+                load_best=True,
+            )
+            callbacks.append(("early_stopping", stopper))
         for i, cb in enumerate(self.callbacks or []):
             name, cb = cb if isinstance(cb, tuple) else (f"user_{i}_{type(cb).__name__}", cb)
             callbacks.append((name, copy.deepcopy(cb)))
+        return callbacks
 
+    def _build_net(
+        self, device: torch.device, seed: int, callbacks: list[tuple[str, Any]]
+    ) -> None:
+        """Create ``module_`` and ``net_`` with a seeded initialisation."""
         optimizer_kwargs: dict[str, Any] = {}
         if self.optimizer == "sgd":
             optimizer_kwargs["optimizer__momentum"] = 0.9
@@ -258,11 +290,12 @@ class _BaseMLP(SampleWeightRequestMixin, BaseEstimator):
     def _tensor_data(
         self, X: NDArray[Any], y: Any, weight: NDArray[np.float64], device: torch.device
     ) -> TensorData:
-        """Float32 tensors, built once; the weights divided by their (net) sum."""
+        """Tensors, built once. ``weight`` comes normalised to a net sum of 1 from
+        :func:`~sklhep.weights.prepare_training_weights` (``normalize="unit"``)."""
         return TensorData(
             X=_to_device(X, device, self._dtype()),
             y=self._target_tensor(y, device),
-            weight=_to_device(weight / weight.sum(), device, self._dtype()),
+            weight=_to_device(weight, device, self._dtype()),
         )
 
     # -- fitting ----------------------------------------------------------------------------
@@ -273,27 +306,32 @@ class _BaseMLP(SampleWeightRequestMixin, BaseEstimator):
         sample_weight: ArrayLike | None,
         *,
         incremental: bool,
+        n_iter_no_change: int,
         classes: Any = None,
     ) -> Any:
+        classifier = is_classifier(self)
         first = not (incremental and hasattr(self, "net_"))
-        if first:
-            X, y = validate_fit_data(
-                self,
-                X,
-                y,
-                multi_output=not self._is_classifier,
-                y_numeric=not self._is_classifier,
-                float32=self._dtype() == torch.float32,
-            )
-        else:
-            X = validate_predict_data(self, X, float32=self._dtype() == torch.float32)
-        y = self._validate_targets(X, y, first=first, classes=classes)
-        device = _resolve_device(self.device) if first else torch.device(self.net_.device)
+        # The device first: a bad value fails before any data are converted.
+        device = torch.device(
+            resolve_device(self.device, "torch") if first else str(self.net_.device)
+        )
         if self.precision == "fp16" and device.type != "cuda":
             raise ValueError(
                 f"precision='fp16' needs a CUDA device, but the model trains on {device.type!r}."
                 " On the CPU use precision='bf16' (bfloat16 autocast) or 'float32'."
             )
+        if first:
+            X, y = validate_fit_data(
+                self,
+                X,
+                y,
+                multi_output=not classifier,
+                y_numeric=not classifier,
+                float32=self._dtype() == torch.float32,
+            )
+        else:
+            X = validate_predict_data(self, X, float32=self._dtype() == torch.float32)
+        y = self._validate_targets(X, y, first=first, classes=classes)
         rng = check_random_state(self.random_state)
         seed = int(rng.randint(np.iinfo(np.int32).max))
         split_seed = int(rng.randint(np.iinfo(np.int32).max))
@@ -308,36 +346,57 @@ class _BaseMLP(SampleWeightRequestMixin, BaseEstimator):
 
         signed = check_sample_weight(sample_weight, X)
         labels = self._labels(y)
+        early_stopping = not incremental and early_stopping_enabled(
+            self.early_stopping, X.shape[0]
+        )
+        # Every weight (training and validation) goes through prepare_training_weights:
+        # the negative-weight policy, the class weights and the normalisation to a net sum
+        # of 1, so that a set's loss is sum(w_i * l_i) -- its weighted mean loss.
+        weight_options: dict[str, Any] = {
+            "negative_weights": self.negative_weights,
+            "class_weight": self._class_weight(),
+            "classifier": classifier,
+            "normalize": "unit",
+        }
         valid = None
-        if self.early_stopping and not incremental:
+        if early_stopping:
             train_idx, valid_idx = train_validation_split(
-                labels if self._is_classifier else y,
+                labels if classifier else y,
                 signed,
                 validation_fraction=self.validation_fraction,
-                classifier=self._is_classifier,
+                classifier=classifier,
                 random_state=split_seed,
             )
-            w_valid = signed[valid_idx]
-            if self._is_classifier and self._class_weight() is not None:
-                w_valid = balanced_class_weight(labels[valid_idx], w_valid, self._class_weight())
             X_valid, y_valid = X[valid_idx], y[valid_idx]
+            w_valid, keep = prepare_training_weights(
+                signed[valid_idx],
+                X_valid,
+                labels[valid_idx] if classifier else y_valid,
+                classes=self.classes_ if classifier else None,
+                what="the early-stopping validation set",
+                warn_ess=False,
+                **weight_options,
+            )
+            if keep is not None:
+                X_valid, y_valid = X_valid[keep], y_valid[keep]
             X, y, signed, labels = X[train_idx], y[train_idx], signed[train_idx], labels[train_idx]
-        w_train, mask = prepare_training_weights(
-            signed,
-            X,
-            labels if self._is_classifier else y,
-            negative_weights=self.negative_weights,
-            class_weight=self._class_weight(),
-            classifier=self._is_classifier,
+        w_train, keep = prepare_training_weights(
+            signed, X, labels if classifier else y, **weight_options
         )
-        if mask is not None:
-            X, y = X[mask], y[mask]
+        if keep is not None:
+            X, y = X[keep], y[keep]
         if first:
             self._set_target_scaling(y, w_train)
-            self._build_net(device, seed, incremental)
+            self._build_net(
+                device,
+                seed,
+                self._training_callbacks(
+                    early_stopping=early_stopping, n_iter_no_change=n_iter_no_change
+                ),
+            )
             self.history_: list[dict[str, Any]] = []
         train = self._tensor_data(X, y, w_train, device)
-        if self.early_stopping and not incremental:
+        if early_stopping:
             valid = self._tensor_data(X_valid, y_valid, w_valid, device)
         generator = torch.Generator(device=train.X.device)
         generator.manual_seed(shuffle_seed)
@@ -350,27 +409,22 @@ class _BaseMLP(SampleWeightRequestMixin, BaseEstimator):
         self._collect_history()
         return self
 
-    def _labels(self, y: Any) -> Any:
-        return y
-
-    def _set_target_scaling(self, y: Any, w: NDArray[np.float64]) -> None:
-        pass
-
     def _collect_history(self) -> None:
+        nan = float("nan")
         self.history_ = [
-            {
-                "epoch": int(row["epoch"]),
-                "train_loss": row.get("train_loss"),
-                "valid_loss": row.get("valid_loss"),
-                "lr": row.get("lr"),
-                "duration": row.get("dur"),
-            }
+            history_record(
+                row["epoch"],
+                row.get("train_loss", nan),
+                row.get("valid_loss", nan),  # NaN without early stopping
+                row.get("lr", nan),
+                row.get("dur", nan),
+            )
             for row in self.net_.history
         ]
         self.n_epochs_ = len(self.history_)
         stopper = dict(self.net_.callbacks_).get("early_stopping")
         best = getattr(stopper, "best_epoch_", None)
-        self.best_epoch_ = int(best) if best is not None else self.n_epochs_
+        self.best_epoch_ = int(best) if best else self.n_epochs_
 
     # -- prediction -------------------------------------------------------------------------
     def _forward(self, X: Any) -> NDArray[np.floating]:
@@ -383,7 +437,14 @@ class _BaseMLP(SampleWeightRequestMixin, BaseEstimator):
         with torch.inference_mode(), autocast(device, self.precision):
             for start in range(0, X.shape[0], EVAL_BATCH_SIZE):
                 xb = _to_device(X[start : start + EVAL_BATCH_SIZE], device, self._dtype())
-                out.append(module(xb).float().cpu())
+                n_rows = xb.shape[0]
+                # Rows padded to a multiple of EVAL_ROW_BLOCK: the matrix kernels then take
+                # the same path for every row, so an event's prediction does not depend on
+                # which other events are predicted with it (measured bit-identical on CPU).
+                padded = -(-n_rows // EVAL_ROW_BLOCK) * EVAL_ROW_BLOCK
+                if padded != n_rows:
+                    xb = torch.cat([xb, xb.new_zeros((padded - n_rows, xb.shape[1]))])
+                out.append(module(xb)[:n_rows].float().cpu())
         return torch.cat(out).numpy() if out else np.empty((0, self._n_outputs()))
 
     # -- pickling ---------------------------------------------------------------------------
@@ -444,22 +505,29 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         The maximal number of passes over the training data.
     lr_schedule : {"plateau", "cosine"} or None, default=None
         ``"plateau"`` divides the learning rate by 10 when the (validation, else training)
-        loss has not improved by ``tol`` for ``max(1, patience // 2)`` epochs;
+        loss has not improved by ``tol`` for ``max(1, n_iter_no_change // 2)`` epochs;
         ``"cosine"`` anneals it to 0 over ``max_epochs``.
-    early_stopping : bool, default=True
+    early_stopping : "auto" or bool, default="auto"
         Hold out ``validation_fraction`` of the events (stratified by class, with their
         weights), stop when the weighted validation loss has not improved by more than
-        ``tol`` for ``patience`` epochs, and restore the weights of the best epoch. When
-        false, exactly ``max_epochs`` epochs are run on all events.
+        ``tol`` for ``n_iter_no_change`` epochs, and restore the weights of the best
+        epoch. ``"auto"`` turns it on when ``fit`` gets more than 10,000 events, as
+        scikit-learn's ``HistGradientBoostingClassifier`` does. When off, exactly
+        ``max_epochs`` epochs are run on all events. ``partial_fit`` never stops early.
     validation_fraction : float in (0, 1), default=0.1
         The fraction of events held out for early stopping.
-    patience : int, default=10
-        Epochs without improvement before early stopping.
+    n_iter_no_change : int, default=10
+        Epochs without an improvement larger than ``tol`` before early stopping (the
+        BDT's parameter of the same name counts boosting rounds).
+    patience : int, default="deprecated"
+        Deprecated alias of ``n_iter_no_change``, kept for one release: when set it wins,
+        with a ``FutureWarning``.
     tol : float, default=1e-4
         The minimal decrease of the validation loss that counts as an improvement.
     negative_weights : {"keep", "abs", "drop", "clip"}, default="keep"
         What training does with negative weights (see :mod:`sklhep.weights`). The
-        validation loss always uses the signed weights.
+        early-stopping validation loss follows the same policy, so that it measures the
+        loss training minimises.
     class_weight : "balanced", dict or None, default=None
         ``"balanced"`` re-weights the classes to equal *net* weight; a dict multiplies each
         class's weights. Applied to the training and validation weights.
@@ -477,6 +545,8 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         ``docs/mlp.md``). ``module_`` stays the plain, picklable module.
     device : str, default="auto"
         ``"auto"`` (CUDA when available, else CPU), ``"cpu"``, ``"cuda"`` or ``"cuda:N"``.
+        ``fit`` raises a ``ValueError`` for another value, or for a CUDA device PyTorch
+        does not see.
     random_state : int, RandomState instance or None, default=None
         Seeds the initialisation, the validation split, the batch shuffling and dropout.
         With an int, fits on the CPU are bit-for-bit reproducible.
@@ -498,9 +568,10 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     module_ : torch.nn.Module
         The trained PyTorch module (``net_.module_``).
     history_ : list of dict
-        One dict per epoch with ``epoch``, ``train_loss``, ``valid_loss`` (``None``
-        without early stopping), ``lr`` and ``duration`` (seconds). Losses are weighted
-        means over the whole set.
+        One dict per epoch with the keys of ``sklhep._early_stopping.HISTORY_KEYS``, as
+        the BDT's: ``epoch`` (1-based), ``train_loss``, ``valid_loss`` (NaN without early
+        stopping), ``lr`` and ``duration`` (seconds). Losses are weighted means over the
+        whole set.
     n_epochs_ : int
         Number of epochs run (over all ``fit``/``partial_fit`` calls since the last fit).
     best_epoch_ : int
@@ -527,7 +598,6 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         **_BaseMLP._parameter_constraints,
         "class_weight": [StrOptions({"balanced"}), dict, None],
     }
-    _is_classifier = True
 
     def __init__(
         self,
@@ -544,9 +614,10 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         batch_size: int = 1024,
         max_epochs: int = 100,
         lr_schedule: str | None = None,
-        early_stopping: bool = True,
+        early_stopping: bool | str = "auto",
         validation_fraction: float = 0.1,
-        patience: int = 10,
+        n_iter_no_change: int = 10,
+        patience: int | str = DEPRECATED,
         tol: float = 1e-4,
         negative_weights: str = "keep",
         class_weight: str | dict[Any, float] | None = None,
@@ -572,6 +643,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
             lr_schedule=lr_schedule,
             early_stopping=early_stopping,
             validation_fraction=validation_fraction,
+            n_iter_no_change=n_iter_no_change,
             patience=patience,
             tol=tol,
             negative_weights=negative_weights,
@@ -653,9 +725,12 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         -------
         self : MLPClassifier
         """
+        n_iter_no_change = deprecated_alias(
+            self, "patience", "n_iter_no_change", self.patience, self.n_iter_no_change
+        )
         for attr in ("net_", "module_"):
             self.__dict__.pop(attr, None)
-        return self._fit(X, y, sample_weight, incremental=False)
+        return self._fit(X, y, sample_weight, incremental=False, n_iter_no_change=n_iter_no_change)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(
@@ -687,7 +762,19 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         -------
         self : MLPClassifier
         """
-        return self._fit(X, y, sample_weight, incremental=True, classes=classes)
+        n_iter_no_change = self.n_iter_no_change
+        if not hasattr(self, "net_"):  # the first call builds the network: warn once
+            n_iter_no_change = deprecated_alias(
+                self, "patience", "n_iter_no_change", self.patience, self.n_iter_no_change
+            )
+        return self._fit(
+            X,
+            y,
+            sample_weight,
+            incremental=True,
+            n_iter_no_change=n_iter_no_change,
+            classes=classes,
+        )
 
     def predict_proba(self, X: ArrayLike) -> NDArray[np.float64]:
         """Class probabilities, in the order of ``classes_``.
@@ -765,16 +852,20 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         The maximal number of passes over the training data.
     lr_schedule : {"plateau", "cosine"} or None, default=None
         See :class:`MLPClassifier`.
-    early_stopping : bool, default=True
-        Stop on the weighted validation loss and restore the best epoch's weights.
+    early_stopping : "auto" or bool, default="auto"
+        Stop on the weighted validation loss and restore the best epoch's weights;
+        ``"auto"``: when ``fit`` gets more than 10,000 events. See :class:`MLPClassifier`.
     validation_fraction : float in (0, 1), default=0.1
         The fraction of events held out for early stopping.
-    patience : int, default=10
-        Epochs without improvement before early stopping.
+    n_iter_no_change : int, default=10
+        Epochs without an improvement larger than ``tol`` before early stopping.
+    patience : int, default="deprecated"
+        Deprecated alias of ``n_iter_no_change`` (a ``FutureWarning`` when set).
     tol : float, default=1e-4
         The minimal decrease of the validation loss that counts as an improvement.
     negative_weights : {"keep", "abs", "drop", "clip"}, default="keep"
-        What training does with negative weights (see :mod:`sklhep.weights`).
+        What training does with negative weights (see :mod:`sklhep.weights`); the
+        validation loss follows the same policy.
     loss : {"mse", "mae", "huber"}, default="mse"
         The per-event loss on the standardised targets (Huber with ``delta=1``).
     precision : {"float32", "float64", "bf16", "fp16"}, default="float32"
@@ -782,7 +873,8 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
     compile : bool, default=False
         Train through ``torch.compile(module)``; see :class:`MLPClassifier`.
     device : str, default="auto"
-        ``"auto"``, ``"cpu"``, ``"cuda"`` or ``"cuda:N"``.
+        ``"auto"``, ``"cpu"``, ``"cuda"`` or ``"cuda:N"`` (a ``ValueError`` in ``fit``
+        otherwise).
     random_state : int, RandomState instance or None, default=None
         Seeds the initialisation, the validation split, the shuffling and dropout.
     verbose : int, default=0
@@ -803,8 +895,8 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
     y_mean_, y_scale_ : ndarray of shape (n_outputs,)
         The weighted mean and standard deviation used to standardise the targets.
     history_ : list of dict
-        One dict per epoch (``epoch``, ``train_loss``, ``valid_loss``, ``lr``,
-        ``duration``); losses are on the standardised scale.
+        One dict per epoch (``epoch``, ``train_loss``, ``valid_loss`` -- NaN without
+        early stopping --, ``lr``, ``duration``); losses are on the standardised scale.
     n_epochs_ : int
         Number of epochs run.
     best_epoch_ : int
@@ -845,9 +937,10 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         batch_size: int = 1024,
         max_epochs: int = 100,
         lr_schedule: str | None = None,
-        early_stopping: bool = True,
+        early_stopping: bool | str = "auto",
         validation_fraction: float = 0.1,
-        patience: int = 10,
+        n_iter_no_change: int = 10,
+        patience: int | str = DEPRECATED,
         tol: float = 1e-4,
         negative_weights: str = "keep",
         loss: str = "mse",
@@ -873,6 +966,7 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
             lr_schedule=lr_schedule,
             early_stopping=early_stopping,
             validation_fraction=validation_fraction,
+            n_iter_no_change=n_iter_no_change,
             patience=patience,
             tol=tol,
             negative_weights=negative_weights,
@@ -942,9 +1036,12 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         -------
         self : MLPRegressor
         """
+        n_iter_no_change = deprecated_alias(
+            self, "patience", "n_iter_no_change", self.patience, self.n_iter_no_change
+        )
         for attr in ("net_", "module_"):
             self.__dict__.pop(attr, None)
-        return self._fit(X, y, sample_weight, incremental=False)
+        return self._fit(X, y, sample_weight, incremental=False, n_iter_no_change=n_iter_no_change)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(
@@ -969,7 +1066,12 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         -------
         self : MLPRegressor
         """
-        return self._fit(X, y, sample_weight, incremental=True)
+        n_iter_no_change = self.n_iter_no_change
+        if not hasattr(self, "net_"):  # the first call builds the network: warn once
+            n_iter_no_change = deprecated_alias(
+                self, "patience", "n_iter_no_change", self.patience, self.n_iter_no_change
+            )
+        return self._fit(X, y, sample_weight, incremental=True, n_iter_no_change=n_iter_no_change)
 
     def predict(self, X: ArrayLike) -> NDArray[np.float64]:
         """Predicted targets, on the scale of the training targets.

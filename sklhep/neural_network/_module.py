@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 import torch
 from torch import nn
 
@@ -20,6 +22,13 @@ ACTIVATIONS: dict[str, type[nn.Module]] = {
 
 #: The accepted values of ``weight_init``.
 WEIGHT_INITS: tuple[str, ...] = ("default", "kaiming", "xavier")
+
+#: The gain ``kaiming`` initialisation uses for each activation (ReLU's for the others).
+_KAIMING_NONLINEARITY: dict[str, Literal["relu", "leaky_relu", "tanh"]] = {
+    "relu": "relu",
+    "leaky_relu": "leaky_relu",
+    "tanh": "tanh",
+}
 
 
 class MLPModule(nn.Module):
@@ -73,7 +82,7 @@ class MLPModule(nn.Module):
             self._init_weights(weight_init, activation)
 
     def _init_weights(self, weight_init: str, activation: str) -> None:
-        nonlinearity = activation if activation in ("relu", "leaky_relu", "tanh") else "relu"
+        nonlinearity = _KAIMING_NONLINEARITY.get(activation, "relu")
         for layer in self.layers:
             if isinstance(layer, nn.Linear):
                 if weight_init == "kaiming":

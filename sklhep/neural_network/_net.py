@@ -4,11 +4,13 @@ This follows skorch's FAQ recipe for sample weights -- the weights travel inside
 (``X`` is a dict ``{"X": features, "sample_weight": weights}``) and :meth:`get_loss`
 multiplies the per-event losses (``reduction="none"``) by them -- with two changes:
 
-* the weights are divided once, before training, by the weight sum ``W`` of the *whole*
-  set, never by a batch's own sum (which can be zero or negative with signed weights). A
-  training batch's loss is ``(N / B) * sum_batch(w_i * l_i) / W`` with ``N`` the number
-  of training events and ``B = min(batch_size, N)``: an unbiased estimate of the weighted
-  mean loss ``sum_all(w_i * l_i) / W``, the same constant for every batch. The recorded
+* the weights arrive divided by the net weight sum ``W`` of the *whole* set -- by
+  :func:`sklhep.weights.prepare_training_weights` with ``normalize="unit"``, which also
+  applies the negative-weight policy and the class weights -- never by a batch's own sum
+  (which can be zero or negative with signed weights). A training batch's loss is
+  ``(N / B) * sum_batch(w_i * l_i) / W`` with ``N`` the number of training events and
+  ``B = min(batch_size, N)``: an unbiased estimate of the weighted mean loss
+  ``sum_all(w_i * l_i) / W``, the same constant for every batch. The recorded
   ``train_loss`` and ``valid_loss`` are ``sum_all(w_i * l_i) / W`` of their set, i.e.
   weighted means;
 * skorch's per-batch bookkeeping (a ``.item()`` device sync, history records and
@@ -42,6 +44,9 @@ _BATCH_HOOKS = ("on_batch_begin", "on_batch_end", "on_grad_computed")
 
 #: Batch size used for the validation set and for prediction (no gradients are kept).
 EVAL_BATCH_SIZE = 65536
+#: Prediction batches are padded to a multiple of this many rows (batch-invariant outputs:
+#: small or ragged matrix shapes take other kernel paths, with other float rounding).
+EVAL_ROW_BLOCK = 32
 
 #: ``precision`` values that train with mixed precision, and their autocast dtype.
 AUTOCAST_DTYPES: dict[str, torch.dtype] = {"bf16": torch.bfloat16, "fp16": torch.float16}
@@ -79,6 +84,9 @@ class WeightedNet(NeuralNet):
     compile_module : bool
         Train through ``torch.compile(module_)`` (evaluation uses the plain module).
     """
+
+    #: The loss scaler of ``precision="fp16"``, during training only.
+    _grad_scaler: torch.amp.GradScaler | None = None
 
     def __init__(
         self,
@@ -215,7 +223,7 @@ class WeightedNet(NeuralNet):
         self.history.record(prefix + "_batch_count", batch_count)
 
     # -- loop ----------------------------------------------------------------------------
-    def fit_loop(  # type: ignore[override]
+    def fit_loop(
         self, X: TensorData, y: Any = None, epochs: int | None = None, **fit_params: Any
     ) -> WeightedNet:
         epochs = epochs if epochs is not None else self.max_epochs

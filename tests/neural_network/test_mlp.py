@@ -146,7 +146,8 @@ def test_network_options(binary, activation, weight_init):
 def test_early_stopping_restores_best_epoch(binary, monkeypatch):
     X, y, w = binary
     seen = _record_split(monkeypatch)
-    params = {**FAST, "early_stopping": True, "max_epochs": 200, "patience": 3, "tol": 0.0}
+    params = {**FAST, "early_stopping": True, "max_epochs": 200, "n_iter_no_change": 3}
+    params["tol"] = 0.0
     clf = MLPClassifier(**{**params, "learning_rate": 0.05}).fit(X, y, sample_weight=w)
     losses = [h["valid_loss"] for h in clf.history_]
     assert clf.n_epochs_ < 200
@@ -161,7 +162,7 @@ def test_early_stopping_restores_best_epoch(binary, monkeypatch):
 @pytest.mark.parametrize("schedule", ["plateau", "cosine"])
 def test_lr_schedule(binary, schedule):
     X, y, w = binary
-    clf = MLPClassifier(**{**FAST, "max_epochs": 6, "patience": 2}, lr_schedule=schedule)
+    clf = MLPClassifier(**{**FAST, "max_epochs": 6, "n_iter_no_change": 2}, lr_schedule=schedule)
     lrs = [h["lr"] for h in clf.fit(X, y, sample_weight=w).history_]
     assert lrs[0] == pytest.approx(1e-2)
     if schedule == "cosine":

@@ -6,10 +6,13 @@ from typing import Any
 
 from sklhep.ensemble import BDTClassifier, BDTRegressor
 
-# Small, single-threaded, CPU-only instances: the whole suite runs in seconds.
+# Small, single-threaded, CPU-only instances (the whole suite runs in seconds), and the
+# default instances: what most users run.
 TESTED_ESTIMATORS: list[Any] = [
     BDTClassifier(n_estimators=20, max_depth=3, device="cpu", n_jobs=1, random_state=0),
     BDTRegressor(n_estimators=20, max_depth=3, device="cpu", n_jobs=1, random_state=0),
+    BDTClassifier(),
+    BDTRegressor(),
 ]
 
 # The same expected failure as scikit-learn's HistGradientBoosting, for the same reason: the

@@ -7,6 +7,13 @@ without early stopping, on the CPU, in float64 (like scikit-learn's MLPs), with 
 rounding, as scikit-learn's sample-weight equivalence check (``rtol=1e-7``) requires. In
 float32 the same fits agree to ~1e-6 only: summation-order rounding, not a weighting error.
 Like scikit-learn's own MLPs they have no expected failures.
+
+The default instances (what most users run) train in float32 with mini-batches. Their one
+expected failure is the check that scikit-learn's HistGradientBoosting lists too,
+``check_sample_weight_equivalence_on_dense_data``: a weight 2 and a repeated event give the
+same loss, but float32 sums in another order differ by ~1e-7 relative, and after 200
+epochs the predictions differ by ~1e-6, above the check's ``rtol=1e-7``. The float64
+instances above pass it, which shows that the weighting itself is exact.
 """
 
 from __future__ import annotations
@@ -26,5 +33,21 @@ _FAST: dict[str, Any] = {
     "random_state": 0,
 }
 
-TESTED_ESTIMATORS: list[Any] = [MLPClassifier(**_FAST), MLPRegressor(**_FAST)]
-XFAIL_CHECKS: dict[type, dict[str, str]] = {}
+TESTED_ESTIMATORS: list[Any] = [
+    MLPClassifier(**_FAST),
+    MLPRegressor(**_FAST),
+    MLPClassifier(),
+    MLPRegressor(),
+]
+
+_FLOAT32_REASON = (
+    "sample_weight is not equivalent to removing/repeating samples to rtol=1e-7 in float32 "
+    "(summation order); it is in float64"
+)
+
+
+def expected_failed_checks(estimator: Any) -> dict[str, str]:
+    """The default float32 instances' one expected failure (see the module docstring)."""
+    if getattr(estimator, "precision", "float64") == "float64":
+        return {}
+    return {"check_sample_weight_equivalence_on_dense_data": _FLOAT32_REASON}
