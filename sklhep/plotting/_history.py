@@ -21,7 +21,8 @@ def _is_number(value: Any) -> bool:
 def _series_from_epochs(
     history: Sequence[Mapping[str, Any]], keys: Sequence[str] | None
 ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    """Epoch-wise dicts (skorch / MLP ``history_``) -> x and one series per loss key."""
+    """Epoch-wise dicts (skorch / MLP / BDT ``history_``) -> x and one series per loss key."""
+    explicit = keys is not None
     if keys is None:
         keys = sorted(
             {k for row in history for k, v in row.items() if "loss" in k and _is_number(v)},
@@ -40,6 +41,9 @@ def _series_from_epochs(
         )
         for k in keys
     }
+    if not explicit:
+        # a series with no value at all (valid_loss without early stopping) is not drawn
+        series = {k: v for k, v in series.items() if np.isfinite(v).any()} or series
     return x, series
 
 
@@ -83,9 +87,10 @@ def plot_history(
     Parameters
     ----------
     history : list of dict, or dict of lists
-        A list with one dict per epoch (the MLP's ``history_``: ``{"epoch": 1,
-        "train_loss": ..., "valid_loss": ...}``; every numeric key containing ``"loss"`` is
-        drawn), or a dict of per-iteration lists (the BDT's history, e.g.
+        A list with one dict per epoch or round (the ``history_`` of the MLP and the BDT:
+        ``{"epoch": 1, "train_loss": ..., "valid_loss": ...}``; every numeric key containing
+        ``"loss"`` with at least one finite value is drawn), or a dict of per-iteration
+        lists (e.g.
         ``{"train_logloss": [...], "valid_logloss": [...]}``, or xgboost's nested
         ``evals_result()``).
     keys : list of str, default=None
@@ -118,7 +123,7 @@ def plot_history(
         x, series = _series_from_epochs(history, keys)
         xs = dict.fromkeys(series, x)
         n = len(x)
-        xlabel = "Epoch"
+        xlabel = "Epoch / boosting round"
         default_ylabel = "Loss (weighted)"
     else:
         raise TypeError(

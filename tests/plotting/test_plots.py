@@ -151,7 +151,7 @@ def test_plot_history_epochs(tmp_path):
         for i in range(20)
     ]
     ax = plot_history(hist)
-    assert ax.get_xlabel() == "Epoch"
+    assert ax.get_xlabel() == "Epoch / boosting round"
     assert {t.get_text() for t in ax.get_legend().get_texts()} >= {"train loss", "valid loss"}
     _save(ax, tmp_path, "history_nn")
 
@@ -261,3 +261,10 @@ def test_datasets_and_plots_together(tmp_path):
     df = make_signal_background(5_000, negative_fraction=0.2, random_state=0)
     ax = plot_roc({"Bayes": (df["label"], signal_posterior(df), df["weight"])})
     _save(ax, tmp_path, "bayes_roc")
+
+
+def test_plot_history_skips_an_empty_validation_series():
+    """Without early stopping ``valid_loss`` is NaN throughout: it is not drawn."""
+    hist = [{"epoch": i + 1, "train_loss": 1 / (i + 1), "valid_loss": np.nan} for i in range(5)]
+    ax = plot_history(hist)
+    assert [line.get_label() for line in ax.get_lines()] == ["train loss"]
