@@ -121,9 +121,7 @@ def _fit(name: str, X: Any, y: Any, w: Any, device: str) -> None:
 
         BDTClassifier(
             n_estimators=N_TREES, early_stopping=False, device=device, random_state=0
-        ).fit(
-            X, y, sample_weight=w
-        )
+        ).fit(X, y, sample_weight=w)
     elif name == "raw-xgboost":
         import xgboost
 

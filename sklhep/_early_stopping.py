@@ -101,9 +101,7 @@ def early_stopping_enabled(early_stopping: bool | str, n_samples: int) -> bool:
     return bool(early_stopping)
 
 
-def deprecated_alias(
-    estimator: object, old: str, new: str, old_value: Any, new_value: Any
-) -> Any:
+def deprecated_alias(estimator: object, old: str, new: str, old_value: Any, new_value: Any) -> Any:
     """The value to use for ``new``, warning once per fit when the deprecated ``old`` is set.
 
     ``old`` keeps working for one release (scikit-learn's deprecation cycle): when it is not

@@ -3,8 +3,13 @@
 scikit-learn's underscore modules are not part of its public API and change between
 releases. sklhep imports them only here, as imbalanced-learn's ``_sklearn_compat.py`` does,
 so that a scikit-learn release that moves one breaks this file alone, and the version
-bounds in ``pyproject.toml`` (``scikit-learn>=1.6,<1.10``, ``skorch>=1.0,<1.5``) are the
-range this file is tested against (``tests/test_sklearn_compat.py``).
+bounds in ``pyproject.toml`` (``scikit-learn>=1.6,<1.10``, ``skorch>=1.2,<1.5``) are the
+range this file is tested against; ``tests/test_packaging.py`` checks that the installed
+versions lie within those bounds and that no other sklhep module imports a private name.
+Both lower bounds were run (``tests/test_common.py`` and ``tests/test_weights.py``):
+scikit-learn 1.6.1 passes; skorch 1.0 and 1.1 fail to unpickle a fitted MLP under
+torch >= 2.6 (their ``NeuralNet.__setstate__`` calls ``torch.load`` with the new
+``weights_only=True`` default), hence ``skorch>=1.2``.
 """
 
 from __future__ import annotations

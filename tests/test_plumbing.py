@@ -355,10 +355,7 @@ MLP_EXACT = {"precision": "float64", "batch_size": 512, "max_epochs": 3, "learni
 @pytest.mark.parametrize("y", [Y_BIN, Y_MULTI], ids=["binary", "3-class"])
 @pytest.mark.parametrize("class_weight", ["balanced", {0: 1.0, 1: 3.0}], ids=["balanced", "dict"])
 def test_mlp_class_weight_equals_hand_weights(y, class_weight):
-    if class_weight == "balanced":
-        hand = _balanced(y, W_POS)
-    else:
-        hand = _by_dict(y, W_POS, class_weight)
+    hand = _balanced(y, W_POS) if class_weight == "balanced" else _by_dict(y, W_POS, class_weight)
     got = _fit_clf(y=y, sample_weight=W_POS, class_weight=class_weight, **MLP_EXACT)
     ref = _fit_clf(y=y, sample_weight=hand, class_weight=None, **MLP_EXACT)
     plain = _fit_clf(y=y, sample_weight=W_POS, class_weight=None, **MLP_EXACT)
@@ -577,10 +574,7 @@ def test_bdt_missing_sentinel(cls):
 @pytest.mark.parametrize("y", [Y_BIN, Y_MULTI], ids=["binary", "3-class"])
 @pytest.mark.parametrize("class_weight", ["balanced", {0: 1.0, 1: 3.0}], ids=["balanced", "dict"])
 def test_bdt_class_weight_equals_hand_weights(y, class_weight):
-    if class_weight == "balanced":
-        hand = _balanced(y, W_POS)
-    else:
-        hand = _by_dict(y, W_POS, class_weight)
+    hand = _balanced(y, W_POS) if class_weight == "balanced" else _by_dict(y, W_POS, class_weight)
     got = _fit_bdt(BDTClassifier, y=y, sample_weight=W_POS, class_weight=class_weight)
     ref = _fit_bdt(BDTClassifier, y=y, sample_weight=hand, class_weight=None)
     plain = _fit_bdt(BDTClassifier, y=y, sample_weight=W_POS, class_weight=None)

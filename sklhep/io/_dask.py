@@ -9,7 +9,6 @@ import pandas as pd
 
 from sklhep import extras
 from sklhep.io._read import (
-    _PARAMS_DOC,
     BranchesLike,
     SamplesLike,
     StepSize,
@@ -57,6 +56,87 @@ def read_root_dask(
     max_entries: int | None = None,
     step_size: StepSize = None,
 ) -> Any:
+    """Read ROOT trees lazily into a Dask DataFrame, partition by partition on the workers.
+
+    The arguments and the columns are those of :func:`read_root`, and
+    ``read_root_dask(...).compute()`` equals ``read_root(...)`` row for row (see the index
+    note below). Every file is opened when ``read_root_dask`` is called, so that missing
+    files, trees and branches raise here; the data are read by the workers when the
+    DataFrame is computed, each partition by the same code as :func:`read_root` (the same
+    jagged rules, expressions, cut and weight checks).
+
+    Parameters
+    ----------
+    samples : path, list of paths, or mapping of str to path(s)
+        The input files. A path may be a glob (``"data/ttbar_*.root"``). A mapping gives
+        one sample per key, in order (``{"sig": "sig.root", "bkg": ["b1.root", "b2.root"]}``);
+        anything else is one sample called ``"sample"``.
+    tree : str
+        The name of the TTree in every file (``"Events"`` for NanoAOD); may include a
+        directory, ``"dir/tree"``.
+    branches : list of str, or mapping of str to str
+        The feature columns. Each string is a flat branch (``"MET_pt"``), a jagged rule
+        (``"Jet_pt[0]"`` for the leading object, NaN when absent; ``"n(Jet_pt)"`` for the
+        multiplicity; ``"sum(...)"``, ``"min(...)"``, ``"max(...)"``, ``"mean(...)"``) or an
+        uproot expression over flat branches (``"sqrt(MET_px**2 + MET_py**2)"``). Column
+        names are the strings themselves; a mapping ``{column: request}`` renames them.
+    weight : str, default=None
+        A branch or uproot expression giving each event's weight, e.g. ``"genWeight"`` or
+        ``"genWeight * puWeight"``. Negative weights are kept; NaN or infinite weights raise
+        ValueError. ``None`` means unit weights.
+    cut : str, default=None
+        An uproot cut expression over flat branches, e.g. ``"(nJet >= 2) & (MET_pt > 30)"``.
+        A sample that the cut leaves empty raises ValueError.
+    labels : mapping of sample name to label, default=None
+        The ``label`` column. By default each sample is its own class, numbered 0, 1, 2, ...
+        in the order of ``samples``; a mapping lets several samples share a class
+        (``{"sig": 1, "ttbar": 0, "wjets": 0}``).
+    sample_scale : mapping of sample name to float, default=None
+        A factor multiplied into each sample's weights, such as ``xsec * lumi / sum_w``.
+        Samples not in the mapping keep a factor of 1.
+    event : str, default=None
+        A branch (or expression) copied into an ``event`` column, e.g. ``"event"`` for
+        :class:`sklhep.model_selection.EventNumberKFold`.
+    max_entries : int, default=None
+        Read at most this many entries of each sample (before the cut), taken from its
+        files in order.
+    step_size : int or str, default=None
+        The size of a partition: a number of entries, or a memory size such as
+        ``"100 MB"``. ``None`` makes one partition per file.
+
+    Returns
+    -------
+    dask.dataframe.DataFrame
+        The columns of :func:`read_root`, one partition per file (or per ``step_size``
+        entries of a file), in read_root's row order. Without ``cut``, the index is
+        read_root's RangeIndex and the divisions are known; with ``cut`` the partitions'
+        sizes are unknown until they are read, each partition's index starts at 0, and
+        ``.compute().reset_index(drop=True)`` equals read_root's result.
+
+    Raises
+    ------
+    The errors of :func:`read_root` for arguments, files, trees and branches, at the call.
+    Errors in the data (a NaN weight, say) raise when the partition holding them is
+    computed. Unlike read_root, a cut that leaves a sample empty is not detected (that
+    needs a pass over the data): check ``ddf["sample"].value_counts()`` if it matters.
+
+    See Also
+    --------
+    read_root : The same, eagerly, into a pandas DataFrame.
+    uproot.dask : Raw branches as Dask arrays, without sklhep's columns.
+
+    Examples
+    --------
+    >>> from distributed import Client, LocalCluster  # doctest: +SKIP
+    >>> client = Client(LocalCluster(n_workers=2))  # doctest: +SKIP
+    >>> ddf = read_root_dask(  # doctest: +SKIP
+    ...     {"sig": "sig_*.root", "bkg": "bkg_*.root"}, tree="Events",
+    ...     branches=["MET_pt", "Jet_pt[0]", "n(Jet_pt)"], weight="genWeight",
+    ...     step_size=500_000,
+    ... )
+    >>> X = ddf[["MET_pt", "Jet_pt[0]", "n(Jet_pt)"]]  # doctest: +SKIP
+    >>> y, w = ddf["label"], ddf["weight"]  # doctest: +SKIP
+    """
     extras.dask()  # a clear error naming the 'dask' extra when Dask is missing
     import dask.dataframe as dd
 
@@ -107,54 +187,3 @@ def read_root_dask(
         label="read-root",
         enforce_metadata=False,
     )
-
-
-read_root_dask.__doc__ = (
-    """Read ROOT trees lazily into a Dask DataFrame, partition by partition on the workers.
-
-    The arguments and the columns are those of :func:`read_root`, and
-    ``read_root_dask(...).compute()`` equals ``read_root(...)`` row for row (see the index
-    note below). Every file is opened when ``read_root_dask`` is called, so that missing
-    files, trees and branches raise here; the data are read by the workers when the
-    DataFrame is computed, each partition by the same code as :func:`read_root` (the same
-    jagged rules, expressions, cut and weight checks).
-"""
-    + _PARAMS_DOC
-    + """    step_size : int or str, default=None
-        The size of a partition: a number of entries, or a memory size such as
-        ``"100 MB"``. ``None`` makes one partition per file.
-
-    Returns
-    -------
-    dask.dataframe.DataFrame
-        The columns of :func:`read_root`, one partition per file (or per ``step_size``
-        entries of a file), in read_root's row order. Without ``cut``, the index is
-        read_root's RangeIndex and the divisions are known; with ``cut`` the partitions'
-        sizes are unknown until they are read, each partition's index starts at 0, and
-        ``.compute().reset_index(drop=True)`` equals read_root's result.
-
-    Raises
-    ------
-    The errors of :func:`read_root` for arguments, files, trees and branches, at the call.
-    Errors in the data (a NaN weight, say) raise when the partition holding them is
-    computed. Unlike read_root, a cut that leaves a sample empty is not detected (that
-    needs a pass over the data): check ``ddf["sample"].value_counts()`` if it matters.
-
-    See Also
-    --------
-    read_root : The same, eagerly, into a pandas DataFrame.
-    uproot.dask : Raw branches as Dask arrays, without sklhep's columns.
-
-    Examples
-    --------
-    >>> from distributed import Client, LocalCluster  # doctest: +SKIP
-    >>> client = Client(LocalCluster(n_workers=2))  # doctest: +SKIP
-    >>> ddf = read_root_dask(  # doctest: +SKIP
-    ...     {"sig": "sig_*.root", "bkg": "bkg_*.root"}, tree="Events",
-    ...     branches=["MET_pt", "Jet_pt[0]", "n(Jet_pt)"], weight="genWeight",
-    ...     step_size=500_000,
-    ... )
-    >>> X = ddf[["MET_pt", "Jet_pt[0]", "n(Jet_pt)"]]  # doctest: +SKIP
-    >>> y, w = ddf["label"], ddf["weight"]  # doctest: +SKIP
-"""
-)

@@ -504,7 +504,28 @@ def _empty_sample_error(request: _Request, sample: Hashable, n_read: int) -> Val
 
 
 # --------------------------------------------------------------------------- public API
-_PARAMS_DOC = """
+
+
+def read_root(
+    samples: SamplesLike,
+    *,
+    tree: str,
+    branches: BranchesLike,
+    weight: str | None = None,
+    cut: str | None = None,
+    labels: Mapping[Any, Any] | None = None,
+    sample_scale: Mapping[Any, float] | None = None,
+    event: str | None = None,
+    max_entries: int | None = None,
+    step_size: StepSize = None,
+) -> pd.DataFrame:
+    """Read ROOT trees into one DataFrame of features, weights, labels and sample names.
+
+    One call replaces the usual loop over ``uproot.open``: every sample's files are read,
+    jagged collections are flattened by the rules below, the weights are validated (NaN
+    and infinity raise, negative weights are kept) and scaled, and each event gets its
+    class label and sample name.
+
     Parameters
     ----------
     samples : path, list of paths, or mapping of str to path(s)
@@ -540,66 +561,7 @@ _PARAMS_DOC = """
     max_entries : int, default=None
         Read at most this many entries of each sample (before the cut), taken from its
         files in order.
-"""
-
-
-def read_root(
-    samples: SamplesLike,
-    *,
-    tree: str,
-    branches: BranchesLike,
-    weight: str | None = None,
-    cut: str | None = None,
-    labels: Mapping[Any, Any] | None = None,
-    sample_scale: Mapping[Any, float] | None = None,
-    event: str | None = None,
-    max_entries: int | None = None,
-    step_size: StepSize = None,
-) -> pd.DataFrame:
-    return _read_root(
-        _Request.build(
-            samples,
-            tree=tree,
-            branches=branches,
-            weight=weight,
-            cut=cut,
-            labels=labels,
-            sample_scale=sample_scale,
-            event=event,
-            max_entries=max_entries,
-            step_size=step_size,
-        )
-    )
-
-
-def _read_root(request: _Request) -> pd.DataFrame:
-    parts: list[_Part] = []
-    with _Files(request) as files:
-        for index, sample in enumerate(request.names):
-            n_read = n_kept = 0
-            for source, start, stop in _sample_ranges(request, files, sample):
-                step = _entries_per_step(request.step_size, source) or max(stop - start, 1)
-                for lo in range(start, stop, step):
-                    part = _read_range(request, source, index, lo, min(lo + step, stop))
-                    n_kept += part.n
-                    parts.append(part)
-                n_read += stop - start
-                files.release(sample, source.path)
-            if n_kept == 0:
-                raise _empty_sample_error(request, sample, n_read)
-    return _assemble(request, parts)
-
-
-read_root.__doc__ = (
-    """Read ROOT trees into one DataFrame of features, weights, labels and sample names.
-
-    One call replaces the usual loop over ``uproot.open``: every sample's files are read,
-    jagged collections are flattened by the rules below, the weights are validated (NaN
-    and infinity raise, negative weights are kept) and scaled, and each event gets its
-    class label and sample name.
-"""
-    + _PARAMS_DOC
-    + """    step_size : int or str, default=None
+    step_size : int or str, default=None
         Read each file in ranges of this many entries (or of this much memory, e.g.
         ``"200 MB"``) rather than at once. This lowers the peak memory when jagged
         collections are flattened or a cut is applied; the result is the same.
@@ -641,8 +603,39 @@ read_root.__doc__ = (
     ...     branches=["pt", "mass", "eta"],
     ... )
     >>> X, y, w = df[["pt", "mass", "eta"]], df["label"], df["weight"]  # doctest: +SKIP
-"""
-)
+    """
+    return _read_root(
+        _Request.build(
+            samples,
+            tree=tree,
+            branches=branches,
+            weight=weight,
+            cut=cut,
+            labels=labels,
+            sample_scale=sample_scale,
+            event=event,
+            max_entries=max_entries,
+            step_size=step_size,
+        )
+    )
+
+
+def _read_root(request: _Request) -> pd.DataFrame:
+    parts: list[_Part] = []
+    with _Files(request) as files:
+        for index, sample in enumerate(request.names):
+            n_read = n_kept = 0
+            for source, start, stop in _sample_ranges(request, files, sample):
+                step = _entries_per_step(request.step_size, source) or max(stop - start, 1)
+                for lo in range(start, stop, step):
+                    part = _read_range(request, source, index, lo, min(lo + step, stop))
+                    n_kept += part.n
+                    parts.append(part)
+                n_read += stop - start
+                files.release(sample, source.path)
+            if n_kept == 0:
+                raise _empty_sample_error(request, sample, n_read)
+    return _assemble(request, parts)
 
 
 def iterate_root(
@@ -658,6 +651,79 @@ def iterate_root(
     max_entries: int | None = None,
     step_size: int | str = DEFAULT_ITERATE_STEP,
 ) -> Iterator[pd.DataFrame]:
+    """Read ROOT trees chunk by chunk, as DataFrames like :func:`read_root`'s.
+
+    For data larger than memory, and for out-of-core training with ``partial_fit``. Every
+    chunk mixes all samples: chunk ``k`` of ``N`` holds the ``k``-th ``1/N`` of each
+    sample's entries, so each class appears in every chunk in proportion to its size
+    (events within a chunk are ordered by sample; shuffle them if the estimator needs it).
+    The chunks have the same columns, dtypes and ``sample`` categories.
+
+    Arguments are checked, and every file is opened and its branches checked, when
+    ``iterate_root`` is called; the data are read as the chunks are consumed.
+
+    Parameters
+    ----------
+    samples : path, list of paths, or mapping of str to path(s)
+        The input files. A path may be a glob (``"data/ttbar_*.root"``). A mapping gives
+        one sample per key, in order (``{"sig": "sig.root", "bkg": ["b1.root", "b2.root"]}``);
+        anything else is one sample called ``"sample"``.
+    tree : str
+        The name of the TTree in every file (``"Events"`` for NanoAOD); may include a
+        directory, ``"dir/tree"``.
+    branches : list of str, or mapping of str to str
+        The feature columns. Each string is a flat branch (``"MET_pt"``), a jagged rule
+        (``"Jet_pt[0]"`` for the leading object, NaN when absent; ``"n(Jet_pt)"`` for the
+        multiplicity; ``"sum(...)"``, ``"min(...)"``, ``"max(...)"``, ``"mean(...)"``) or an
+        uproot expression over flat branches (``"sqrt(MET_px**2 + MET_py**2)"``). Column
+        names are the strings themselves; a mapping ``{column: request}`` renames them.
+    weight : str, default=None
+        A branch or uproot expression giving each event's weight, e.g. ``"genWeight"`` or
+        ``"genWeight * puWeight"``. Negative weights are kept; NaN or infinite weights raise
+        ValueError. ``None`` means unit weights.
+    cut : str, default=None
+        An uproot cut expression over flat branches, e.g. ``"(nJet >= 2) & (MET_pt > 30)"``.
+        A sample that the cut leaves empty raises ValueError.
+    labels : mapping of sample name to label, default=None
+        The ``label`` column. By default each sample is its own class, numbered 0, 1, 2, ...
+        in the order of ``samples``; a mapping lets several samples share a class
+        (``{"sig": 1, "ttbar": 0, "wjets": 0}``).
+    sample_scale : mapping of sample name to float, default=None
+        A factor multiplied into each sample's weights, such as ``xsec * lumi / sum_w``.
+        Samples not in the mapping keep a factor of 1.
+    event : str, default=None
+        A branch (or expression) copied into an ``event`` column, e.g. ``"event"`` for
+        :class:`sklhep.model_selection.EventNumberKFold`.
+    max_entries : int, default=None
+        Read at most this many entries of each sample (before the cut), taken from its
+        files in order.
+    step_size : int or str, default=100_000
+        The size of a chunk before the cut: a number of entries over all samples, or a
+        memory size such as ``"100 MB"`` (converted to entries with the first file).
+
+    Yields
+    ------
+    DataFrame
+        The columns of :func:`read_root`. Chunks that the cut leaves empty are skipped.
+
+    Raises
+    ------
+    The errors of :func:`read_root`; a sample that the cut leaves empty in every chunk
+    raises ValueError once all chunks have been read.
+
+    Examples
+    --------
+    Out-of-core training of any estimator with ``partial_fit``:
+
+    >>> from sklearn.linear_model import SGDClassifier
+    >>> clf = SGDClassifier(loss="log_loss")
+    >>> for chunk in iterate_root(  # doctest: +SKIP
+    ...     {"sig": "sig.root", "bkg": "bkg.root"}, tree="tree", branches=["pt", "eta"],
+    ...     weight="genWeight", step_size=50_000,
+    ... ):
+    ...     clf.partial_fit(chunk[["pt", "eta"]], chunk["label"], classes=[0, 1],
+    ...                     sample_weight=chunk["weight"])
+    """
     if step_size is None:
         raise ValueError("iterate_root needs a step_size (a number of entries or '100 MB').")
     request = _Request.build(
@@ -713,46 +779,3 @@ def _iterate(
         for sample, total, n in zip(request.names, totals, kept, strict=True):
             if n == 0:
                 raise _empty_sample_error(request, sample, total)
-
-
-iterate_root.__doc__ = (
-    """Read ROOT trees chunk by chunk, as DataFrames like :func:`read_root`'s.
-
-    For data larger than memory, and for out-of-core training with ``partial_fit``. Every
-    chunk mixes all samples: chunk ``k`` of ``N`` holds the ``k``-th ``1/N`` of each
-    sample's entries, so each class appears in every chunk in proportion to its size
-    (events within a chunk are ordered by sample; shuffle them if the estimator needs it).
-    The chunks have the same columns, dtypes and ``sample`` categories.
-
-    Arguments are checked, and every file is opened and its branches checked, when
-    ``iterate_root`` is called; the data are read as the chunks are consumed.
-"""
-    + _PARAMS_DOC
-    + """    step_size : int or str, default=100_000
-        The size of a chunk before the cut: a number of entries over all samples, or a
-        memory size such as ``"100 MB"`` (converted to entries with the first file).
-
-    Yields
-    ------
-    DataFrame
-        The columns of :func:`read_root`. Chunks that the cut leaves empty are skipped.
-
-    Raises
-    ------
-    The errors of :func:`read_root`; a sample that the cut leaves empty in every chunk
-    raises ValueError once all chunks have been read.
-
-    Examples
-    --------
-    Out-of-core training of any estimator with ``partial_fit``:
-
-    >>> from sklearn.linear_model import SGDClassifier
-    >>> clf = SGDClassifier(loss="log_loss")
-    >>> for chunk in iterate_root(  # doctest: +SKIP
-    ...     {"sig": "sig.root", "bkg": "bkg.root"}, tree="tree", branches=["pt", "eta"],
-    ...     weight="genWeight", step_size=50_000,
-    ... ):
-    ...     clf.partial_fit(chunk[["pt", "eta"]], chunk["label"], classes=[0, 1],
-    ...                     sample_weight=chunk["weight"])
-"""
-)
