@@ -27,6 +27,7 @@ from skorch import NeuralNetBinaryClassifier
 from torch import nn
 
 from sklhep import MLPClassifier
+from sklhep.weights import normalize_weights
 
 HIDDEN = (64, 32, 32)
 BATCH = 1024
@@ -56,7 +57,7 @@ def plain_epoch(X: np.ndarray, y: np.ndarray, w: np.ndarray, device: str) -> flo
     torch.manual_seed(0)
     Xt = torch.as_tensor(X, device=device)
     yt = torch.as_tensor(y, device=device)
-    wt = torch.as_tensor((w / w.sum()).astype(np.float32), device=device)
+    wt = torch.as_tensor(normalize_weights(w, 1.0).astype(np.float32), device=device)
     model = make_module(X.shape[1]).to(device)
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     crit = nn.BCEWithLogitsLoss(reduction="none")

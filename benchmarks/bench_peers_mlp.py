@@ -29,6 +29,7 @@ import torch
 from torch import nn
 
 from benchmarks._suite import SuiteConfig, interleave, make_classification, ratio_row, timed
+from sklhep.weights import normalize_weights
 
 PART = "mlp"
 HIDDEN = (64, 32, 32)
@@ -55,7 +56,9 @@ class PlainLoop:
         self.X = torch.as_tensor(X, device=device)
         self.y = torch.as_tensor(y.astype(np.float32), device=device)
         self.w = (
-            None if w is None else torch.as_tensor((w / w.sum()).astype(np.float32), device=device)
+            None
+            if w is None
+            else torch.as_tensor(normalize_weights(w, 1.0).astype(np.float32), device=device)
         )
 
     def epoch(self) -> float:
