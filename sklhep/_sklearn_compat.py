@@ -46,8 +46,21 @@ __all__ = [
     "_num_samples",
     "_openmp_effective_n_threads",
     "_routing_enabled",
+    "multimetric_scorers",
+    "scorer_accepts_sample_weight",
     "validate_params",
 ]
+
+
+def scorer_accepts_sample_weight(scorer: _BaseScorer) -> bool:
+    """Whether a scikit-learn scorer's metric takes ``sample_weight`` (a private method)."""
+    return bool(scorer._accept_sample_weight())
+
+
+def multimetric_scorers(scoring: _MultimetricScorer) -> list[_BaseScorer]:
+    """The scorers inside a scikit-learn ``_MultimetricScorer`` (a private attribute)."""
+    return list(scoring._scorers.values())
+
 
 #: The installed scikit-learn version, as a string.
 SKLEARN_VERSION: str = sklearn.__version__

@@ -17,7 +17,13 @@ from typing import Any
 from sklearn import config_context
 from sklearn.metrics import get_scorer as sklearn_get_scorer
 
-from sklhep._sklearn_compat import _BaseScorer, _MultimetricScorer, _routing_enabled
+from sklhep._sklearn_compat import (
+    _BaseScorer,
+    _MultimetricScorer,
+    _routing_enabled,
+    multimetric_scorers,
+    scorer_accepts_sample_weight,
+)
 
 __all__ = ["request_sample_weight"]
 
@@ -55,11 +61,11 @@ def _scorer_with_request(scoring: Any) -> Any:
     if isinstance(scoring, dict):
         return {name: _scorer_with_request(s) for name, s in scoring.items()}
     if isinstance(scoring, _BaseScorer):
-        if scoring._accept_sample_weight():
+        if scorer_accepts_sample_weight(scoring):
             scoring.set_score_request(sample_weight=True)
         return scoring
     if isinstance(scoring, _MultimetricScorer):
-        for s in scoring._scorers.values():
+        for s in multimetric_scorers(scoring):
             _scorer_with_request(s)
         return scoring
     setter = getattr(scoring, "set_score_request", None)
