@@ -62,12 +62,18 @@ def validate_fit_data(
     y_numeric: bool = False,
     dtype: Any = (np.float64, np.float32),
     float32: bool = False,
+    sample_weight: Any = None,
 ) -> tuple[NDArray[Any], NDArray[Any]]:
     """Validate ``X`` and ``y`` in ``fit`` and set ``n_features_in_``/``feature_names_in_``.
 
     ``float32=True``: the estimator computes in float32, so values beyond its range are an
-    error (they would silently become infinity).
+    error (they would silently become infinity). ``sample_weight``: checked to be aligned
+    with ``X`` while ``X`` still has its pandas index
+    (:func:`sklhep.weights.check_weight_index`).
     """
+    from sklhep.weights import check_weight_index
+
+    check_weight_index(sample_weight, X)
     try:
         X, y = validate_data(
             estimator,

@@ -11,7 +11,10 @@ test suite, which turns them into errors) can filter all of them at once::
 
 from __future__ import annotations
 
+from sklearn.exceptions import ConvergenceWarning as _SklearnConvergenceWarning
+
 __all__ = [
+    "ConvergenceWarning",
     "DivergenceError",
     "LowEffectiveSampleSizeWarning",
     "SklhepWarning",
@@ -28,6 +31,15 @@ class LowEffectiveSampleSizeWarning(SklhepWarning):
     Large cancellations between positive and negative weights, or very uneven weights,
     leave few effective events: fits and metrics will have large statistical
     uncertainties.
+    """
+
+
+class ConvergenceWarning(SklhepWarning, _SklearnConvergenceWarning):
+    """A fit stopped at its iteration limit before it converged.
+
+    Derives from scikit-learn's ``ConvergenceWarning`` too, so that filters written for
+    scikit-learn's estimators (``warnings.simplefilter("ignore", ConvergenceWarning)``)
+    apply to sklhep's.
     """
 
 

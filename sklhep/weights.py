@@ -86,6 +86,7 @@ __all__ = [
     "check_negative_weight_policy",
     "check_net_weight",
     "check_sample_weight",
+    "check_weight_index",
     "effective_sample_size",
     "has_negative_weights",
     "net_weight",
@@ -138,6 +139,7 @@ def check_sample_weight(
         If the weights are not numeric, not one-dimensional, of the wrong length, or
         contain NaN or infinity.
     """
+    check_weight_index(sample_weight, X, name=name)
     n_samples = int(X) if isinstance(X, numbers.Integral) else _num_samples(X)
     if sample_weight is None:
         return np.ones(n_samples, dtype=np.float64)
@@ -186,6 +188,37 @@ def check_sample_weight(
         )
     # scikit-learn's own checks (device and dtype handling), without the non-negative flag.
     return _check_sample_weight(arr, np.empty((n_samples, 0)), dtype=np.float64)
+
+
+def check_weight_index(sample_weight: Any, X: Any, *, name: str = "sample_weight") -> None:
+    """Raise when a pandas ``sample_weight`` and a pandas ``X`` have different indexes.
+
+    scikit-learn matches weights to events by position. A weight Series whose index differs
+    from the DataFrame's (after a selection, a shuffle or a merge) would silently be given
+    to the wrong events; sklhep refuses it instead of guessing.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> X = pd.DataFrame({"a": [1.0, 2.0]}, index=[10, 11])
+    >>> check_weight_index(pd.Series([1.0, 2.0], index=[10, 11]), X)
+    >>> check_weight_index(pd.Series([1.0, 2.0], index=[11, 10]), X)
+    Traceback (most recent call last):
+    ...
+    ValueError: sample_weight is a pandas Series whose index differs from X's index...
+    """
+    w_index = getattr(sample_weight, "index", None)
+    x_index = getattr(X, "index", None)
+    if w_index is None or x_index is None or not hasattr(X, "columns"):
+        return
+    if len(w_index) != len(x_index) or w_index.equals(x_index):
+        return  # a length mismatch is reported with the lengths
+    raise ValueError(
+        f"{name} is a pandas Series whose index differs from X's index, so its weights would "
+        "be given to other events (scikit-learn matches them by position). Align them "
+        f"first: {name}.reindex(X.index) (or {name}.loc[X.index]), or pass "
+        f"{name}.to_numpy() if the order is already right."
+    )
 
 
 def check_negative_weight_policy(policy: str) -> str:

@@ -159,7 +159,13 @@ class _BaseBDT(SampleWeightRequestMixin, BaseEstimator, ABC):
             result = _dask.train(config, X, y, sample_weight)  # xgboost.dask
         else:
             X, y = validate_fit_data(
-                self, X, y, allow_nan=True, y_numeric=not config.classifier, float32=True
+                self,
+                X,
+                y,
+                allow_nan=True,
+                y_numeric=not config.classifier,
+                float32=True,
+                sample_weight=sample_weight,
             )
             result = _trainer.train(
                 config,

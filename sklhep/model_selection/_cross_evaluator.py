@@ -220,7 +220,9 @@ class CrossEvaluator(MetaEstimatorMixin, BaseEstimator):
         -------
         self : CrossEvaluator
         """
-        X, y = validate_fit_data(self, X, y, allow_nan=self._allow_nan())
+        X, y = validate_fit_data(
+            self, X, y, allow_nan=self._allow_nan(), sample_weight=sample_weight
+        )
         n = X.shape[0]
         if is_classifier(self.estimator):
             self.classes_, _ = encode_classes(y)

@@ -52,20 +52,39 @@ class LearningRateRecorder(Callback):
 
 
 class DivergenceCheck(Callback):
-    """Raise :class:`~sklhep.exceptions.DivergenceError` when an epoch's loss is not finite."""
+    """Raise :class:`~sklhep.exceptions.DivergenceError` when training diverges.
+
+    Divergence is a loss that is not finite, or that exceeds ``limit`` (the estimator sets
+    it to 100 times a constant model's loss): a loss that climbs to 1e6 while staying
+    finite leaves a constant model, which must not be returned as a fit.
+    """
+
+    def __init__(self, limit: float = math.inf) -> None:
+        self.limit = limit
 
     def on_epoch_end(self, net: Any, **kwargs: Any) -> None:
         row = net.history[-1]
         for key in ("train_loss", "valid_loss"):
             value = row.get(key)
-            if value is not None and not math.isfinite(value):
-                raise DivergenceError(
-                    f"Training diverged: {key} is {value} at epoch {row['epoch']} "
-                    f"(learning rate {row.get('lr', _lr(net)):.3g}). Lower learning_rate (for "
-                    "example by a factor 10), standardise the features (e.g. with "
-                    "sklearn.preprocessing.StandardScaler), or check the inputs and weights "
-                    "for extreme values."
+            if value is None:
+                continue
+            finite = math.isfinite(value)
+            if finite and value <= self.limit:
+                continue
+            why = (
+                ""
+                if not finite
+                else (
+                    f", more than {self.limit:.3g} (100 times the loss of a constant prediction)"
                 )
+            )
+            raise DivergenceError(
+                f"Training diverged: {key} is {value:.3g} at epoch {row['epoch']}{why} "
+                f"(learning rate {row.get('lr', _lr(net)):.3g}). Lower learning_rate (for "
+                "example by a factor 10), standardise the features (e.g. with "
+                "sklearn.preprocessing.StandardScaler), or check the inputs and weights "
+                "for extreme values."
+            )
 
 
 class LearningRateSchedule(Callback):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import warnings
 from abc import ABC, abstractmethod
 from numbers import Integral, Real
 from typing import Any
@@ -26,6 +27,7 @@ from sklhep._early_stopping import (
 from sklhep._sklearn_compat import Hidden, Interval, StrOptions, _fit_context
 from sklhep._validation import encode_classes, validate_fit_data, validate_predict_data
 from sklhep.base import SampleWeightRequestMixin
+from sklhep.exceptions import ConvergenceWarning
 from sklhep.neural_network._callbacks import (
     DivergenceCheck,
     EarlyStoppingBest,
@@ -44,12 +46,17 @@ from sklhep.neural_network._net import (
 from sklhep.weights import (
     NEGATIVE_WEIGHT_POLICIES,
     check_sample_weight,
+    check_weight_index,
     prepare_training_weights,
     weighted_mean,
     weighted_std,
 )
 
 __all__ = ["MLPClassifier", "MLPRegressor"]
+
+#: A loss above this many times a constant model's loss (:meth:`_BaseMLP._constant_loss`)
+#: is divergence: no trained model is 100 times worse than predicting a constant.
+DIVERGENCE_FACTOR = 100.0
 
 _OPTIMIZERS: dict[str, type[torch.optim.Optimizer]] = {
     "adam": torch.optim.Adam,
@@ -214,13 +221,21 @@ class _BaseMLP(SampleWeightRequestMixin, BaseEstimator, ABC):
             raise ValueError(f"hidden_layer_sizes must be positive integers, got {sizes}.")
         return sizes
 
+    def _constant_loss(self) -> float:
+        """The scale of a constant model's loss: log(K) for K classes (the cross-entropy of
+        a uniform prediction); 1 for a regressor, whose targets are standardised (the half
+        squared error of the mean is 0.5, the absolute error of the median below 1)."""
+        if is_classifier(self):
+            return float(np.log(max(len(self.classes_), 2)))
+        return 1.0
+
     def _training_callbacks(
         self, *, early_stopping: bool, n_iter_no_change: int
     ) -> list[tuple[str, Any]]:
         """The callbacks that implement the training behaviour, then the user's (copied)."""
         callbacks: list[tuple[str, Any]] = [
             ("lr_recorder", LearningRateRecorder()),
-            ("divergence", DivergenceCheck()),
+            ("divergence", DivergenceCheck(DIVERGENCE_FACTOR * self._constant_loss())),
         ]
         if self.lr_schedule is not None:
             schedule = LearningRateSchedule(
@@ -328,8 +343,10 @@ class _BaseMLP(SampleWeightRequestMixin, BaseEstimator, ABC):
                 multi_output=not classifier,
                 y_numeric=not classifier,
                 float32=self._dtype() == torch.float32,
+                sample_weight=sample_weight,
             )
         else:
+            check_weight_index(sample_weight, X)
             X = validate_predict_data(self, X, float32=self._dtype() == torch.float32)
         y = self._validate_targets(X, y, first=first, classes=classes)
         rng = check_random_state(self.random_state)
@@ -407,7 +424,22 @@ class _BaseMLP(SampleWeightRequestMixin, BaseEstimator, ABC):
             torch.manual_seed(seed)  # dropout
             self.net_.train(train, valid, epochs, generator)
         self._collect_history()
+        if early_stopping and not incremental:
+            self._warn_if_not_converged()
         return self
+
+    def _warn_if_not_converged(self) -> None:
+        """Warn, as scikit-learn does, when max_epochs stopped a still-improving fit."""
+        if self.n_epochs_ < self.max_epochs or self.best_epoch_ < self.n_epochs_:
+            return
+        warnings.warn(
+            f"{type(self).__name__} stopped at max_epochs={self.max_epochs} while the "
+            "validation loss was still improving (its best epoch is the last): the model has "
+            "not converged. Raise max_epochs, or raise learning_rate or lower batch_size "
+            "(more steps per epoch).",
+            ConvergenceWarning,
+            stacklevel=3,
+        )
 
     def _collect_history(self) -> None:
         nan = float("nan")
@@ -673,6 +705,14 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
                 return self._encode_known(y)
             self.classes_, encoded = encode_classes(y)
             return encoded
+        if classes is not None and not np.array_equal(
+            np.unique(np.asarray(classes)), self.classes_
+        ):
+            raise ValueError(
+                f"classes={np.unique(np.asarray(classes)).tolist()} differs from the classes "
+                f"of the first partial_fit call, {self.classes_.tolist()}. Pass the same "
+                "classes= (or none) on later calls, or start again with fit()."
+            )
         y = column_or_1d(y, warn=True)
         check_classification_targets(y)
         if y.shape[0] != X.shape[0]:
