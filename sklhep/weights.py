@@ -408,7 +408,8 @@ class WeightSums(NamedTuple):
     net: NDArray[np.float64]
     #: :math:`\sum \max(w, 0)` per group.
     positive: NDArray[np.float64]
-    #: Events per group.
+    #: Events with a non-zero weight per group: a zero weight removes the event, so it
+    #: counts nowhere (not in the unit of ``normalize="events"`` either).
     n_events: NDArray[np.float64]
     #: Events with :math:`w < 0` per group.
     n_negative: NDArray[np.float64]
@@ -425,7 +426,7 @@ class WeightSums(NamedTuple):
             return np.bincount(g, weights=values, minlength=n_groups).astype(np.float64)
 
         return cls(
-            total(w), total(np.maximum(w, 0.0)), total(np.ones_like(w)), total((w < 0) * 1.0)
+            total(w), total(np.maximum(w, 0.0)), total((w != 0) * 1.0), total((w < 0) * 1.0)
         )
 
     @staticmethod
@@ -442,7 +443,7 @@ class WeightSums(NamedTuple):
         return {
             "net": total(w),
             "positive": total(da.maximum(w, 0.0)),
-            "n_events": total(da.ones_like(w)),
+            "n_events": total((w != 0).astype(np.float64)),
             "n_negative": total((w < 0).astype(np.float64)),
         }
 
@@ -547,8 +548,9 @@ def plan_training_weights(
     class_weight : "balanced", dict or None, default=None
         Classifiers only; ``"balanced"`` by net weight after the policy.
     normalize : {"events", "unit"} or None, default=None
-        ``"events"``: scale so that the net sum is the number of training events (a mean
-        weight of 1, so that weight-based hyperparameters are in units of events);
+        ``"events"``: scale so that the net sum is the number of training events with a
+        non-zero weight (a mean weight of 1, so that weight-based hyperparameters are in
+        units of events; zero-weight events do not count, so adding them changes nothing);
         ``"unit"``: a net sum of 1. ``True`` means ``"events"``.
     what : str, default="the training data"
         What the weights belong to, for the messages.
@@ -578,7 +580,7 @@ def plan_training_weights(
             transform, net, n_train = "zero_negative", positive, counts - n_negative
         else:  # clip
             _check_positive_sums(net, counts, n_negative, labels, what, advice)
-            transform = "zero_negative"
+            transform, n_train = "zero_negative", counts - n_negative
             policy_factors = net / np.where(positive > 0, positive, 1.0)
     n_events = float(n_train.sum())
     balanced = isinstance(class_weight, str)

@@ -368,7 +368,9 @@ def train(
     objective: SignedObjective | None = None
     if signed:
         config.check_signed_min_child_weight()
-        dtrain = _quantile_dmatrix(X_tr, y_label, None, config, n_threads)
+        # |w| only weights the quantile sketch (a zero-weight event then moves no bin
+        # edge); a custom objective's gradients are used as they are.
+        dtrain = _quantile_dmatrix(X_tr, y_label, np.abs(w_tr), config, n_threads)
         objective = SignedObjective(
             loss, y_tr if n_outputs > 1 else y_label, w_tr, n_outputs=n_outputs,
             record=not config.verbose,
