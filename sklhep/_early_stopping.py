@@ -56,17 +56,38 @@ def train_validation_split(
     """
     n = y.shape[0]
     n_valid = int(np.ceil(validation_fraction * n))
+    advice = (
+        "Use more events, change validation_fraction, or turn early stopping off "
+        "(early_stopping=False)."
+    )
     if n_valid < 1 or n - n_valid < 1:
         raise ValueError(
             f"validation_fraction={validation_fraction} leaves an empty training or validation "
-            f"set with {n} events; change validation_fraction or turn early stopping off."
+            f"set with {n} events. {advice}"
         )
     idx = np.arange(n)
-    stratify = classifier and np.unique(y, return_counts=True)[1].min() >= 2
-    splitter = (StratifiedShuffleSplit if stratify else ShuffleSplit)(
-        n_splits=1, test_size=n_valid, random_state=random_state
-    )
-    train, valid = next(splitter.split(idx, y if stratify else None))
+    if classifier:
+        labels, counts = np.unique(y, return_counts=True)
+        rare = labels[counts < 2]
+        if rare.size:
+            raise ValueError(
+                f"Early stopping needs at least 2 events of every class (one to train on, one "
+                f"to validate on), but class(es) {rare.tolist()} have 1. {advice}"
+            )
+        n_classes = labels.shape[0]
+        if n_valid < n_classes or n - n_valid < n_classes:
+            raise ValueError(
+                f"validation_fraction={validation_fraction} of {n} events gives {n_valid} "
+                f"validation and {n - n_valid} training events, but each part needs at least "
+                f"one event of each of the {n_classes} classes. {advice}"
+            )
+        splitter: Any = StratifiedShuffleSplit(
+            n_splits=1, test_size=n_valid, random_state=random_state
+        )
+        train, valid = next(splitter.split(idx, y))
+    else:
+        splitter = ShuffleSplit(n_splits=1, test_size=n_valid, random_state=random_state)
+        train, valid = next(splitter.split(idx))
     try:
         check_net_weight(
             sample_weight[valid],
@@ -74,9 +95,7 @@ def train_validation_split(
             what="the early-stopping validation set",
         )
     except ValueError as exc:
-        raise ValueError(
-            f"{exc} Increase validation_fraction, or turn early stopping off."
-        ) from None
+        raise ValueError(f"{exc} {advice}") from None
     return np.sort(train), np.sort(valid)
 
 

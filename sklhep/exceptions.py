@@ -16,6 +16,7 @@ from sklearn.exceptions import ConvergenceWarning as _SklearnConvergenceWarning
 __all__ = [
     "ConvergenceWarning",
     "DivergenceError",
+    "InconsistentVersionWarning",
     "LowEffectiveSampleSizeWarning",
     "SklhepWarning",
 ]
@@ -41,6 +42,11 @@ class ConvergenceWarning(SklhepWarning, _SklearnConvergenceWarning):
     scikit-learn's estimators (``warnings.simplefilter("ignore", ConvergenceWarning)``)
     apply to sklhep's.
     """
+
+
+class InconsistentVersionWarning(SklhepWarning):
+    """A pickled sklhep model is loaded by another sklhep version than the one that saved
+    it (the version is stored in every pickle)."""
 
 
 class DivergenceError(ValueError):

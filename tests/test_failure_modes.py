@@ -87,3 +87,73 @@ def test_cross_evaluator_accepts_event_numbers(data):
     X, y, w = _misaligned(data)
     cv = CrossEvaluator(BDTClassifier(n_estimators=2, device="cpu"), cv=EventNumberKFold(2))
     cv.fit(X, y, groups=np.arange(600), sample_weight=w.reindex(X.index))
+
+
+# -- early stopping on small data: sklhep's message, for both families -----------------------
+FAMILIES = [
+    pytest.param(lambda: MLPClassifier(early_stopping=True, max_epochs=1, **MLP_FAST), id="MLP"),
+    pytest.param(
+        lambda: BDTClassifier(early_stopping=True, n_estimators=2, device="cpu"), id="BDT"
+    ),
+]
+
+
+@pytest.mark.parametrize("make", FAMILIES)
+def test_early_stopping_on_tiny_data_names_sklheps_parameters(make):
+    X = np.arange(6.0).reshape(-1, 1)
+    y = np.array([0, 0, 0, 1, 1, 1])
+    with pytest.raises(ValueError, match=r"validation_fraction=0.1 of 6 events.*early_stopping"):
+        make().fit(X, y)
+
+
+@pytest.mark.parametrize("make", FAMILIES)
+def test_early_stopping_with_a_single_event_class_is_a_clear_error(make):
+    """The class's one event cannot be in both parts: no silent loss of the class."""
+    X = np.arange(40.0).reshape(-1, 1)
+    y = np.array([0] * 20 + [1] * 19 + [2])
+    with pytest.raises(ValueError, match=r"class\(es\) \[2\] have 1.*early_stopping=False"):
+        make().fit(X, y)
+
+
+# -- pickles carry the sklhep version ------------------------------------------------------
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: MLPClassifier(max_epochs=1, **MLP_FAST),
+        lambda: BDTClassifier(n_estimators=2, device="cpu"),
+        lambda: CrossEvaluator(BDTClassifier(n_estimators=2, device="cpu"), cv=2),
+    ],
+    ids=["MLP", "BDT", "CrossEvaluator"],
+)
+def test_pickles_carry_the_version_and_warn_on_another(data, make):
+    import pickle
+
+    import sklhep
+    from sklhep.exceptions import InconsistentVersionWarning
+
+    X, y = data
+    est = make().fit(X, y)
+    state = est.__getstate__()
+    assert state["_sklhep_version"] == sklhep.__version__
+    same = pickle.loads(pickle.dumps(est))  # no warning: the filters make it an error
+    np.testing.assert_allclose(same.predict_proba(X), est.predict_proba(X))
+    state["_sklhep_version"] = "0.0.1"
+    other = type(est).__new__(type(est))
+    with pytest.warns(InconsistentVersionWarning, match="pickled by sklhep 0.0.1"):
+        other.__setstate__(state)
+    np.testing.assert_allclose(other.predict_proba(X), est.predict_proba(X))
+
+
+def test_cross_evaluator_lets_an_imputing_pipeline_handle_nan(data):
+    from sklearn.impute import SimpleImputer
+    from sklearn.pipeline import make_pipeline
+
+    X, y = data
+    X = X.copy()
+    X[::7, 1] = np.nan  # absent objects, as read_root gives for Jet_pt[0]
+    model = make_pipeline(SimpleImputer(), MLPClassifier(max_epochs=1, **MLP_FAST))
+    cv = CrossEvaluator(model, cv=2).fit(X, y)
+    assert np.isfinite(cv.predict_proba(X)).all()
+    # an estimator that rejects NaN still says so, in its own words
+    with pytest.raises(ValueError, match="NaN"):
+        CrossEvaluator(MLPClassifier(max_epochs=1, **MLP_FAST), cv=2).fit(X, y)

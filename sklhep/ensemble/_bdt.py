@@ -16,7 +16,7 @@ from sklhep._device import check_device
 from sklhep._early_stopping import DEPRECATED, deprecated_alias
 from sklhep._sklearn_compat import Hidden, Interval, StrOptions, _fit_context
 from sklhep._validation import validate_fit_data, validate_predict_data
-from sklhep.base import SampleWeightRequestMixin
+from sklhep.base import SampleWeightRequestMixin, VersionedStateMixin
 from sklhep.ensemble import _dask, _trainer
 from sklhep.ensemble._objectives import LOSSES, SoftmaxCrossEntropy
 from sklhep.ensemble._trainer import BoostingConfig, FitResult
@@ -25,7 +25,7 @@ from sklhep.weights import NEGATIVE_WEIGHT_POLICIES, check_sample_weight
 __all__ = ["BDTClassifier", "BDTRegressor"]
 
 
-class _BaseBDT(SampleWeightRequestMixin, BaseEstimator, ABC):
+class _BaseBDT(SampleWeightRequestMixin, VersionedStateMixin, BaseEstimator, ABC):
     """Shared fit/predict machinery of :class:`BDTClassifier` and :class:`BDTRegressor`.
 
     ``fit`` validates the parameters and the data, builds a :class:`BoostingConfig`, lets a
@@ -214,7 +214,7 @@ class _BaseBDT(SampleWeightRequestMixin, BaseEstimator, ABC):
         return imp / total if total > 0 else imp
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
+        super().__setstate__(state)  # the version checks (sklhep's, scikit-learn's)
         booster = state.get("booster_")
         if booster is not None:
             # A model trained on a GPU must predict on a CPU-only machine.

@@ -29,6 +29,7 @@ from sklhep._sklearn_compat import (
     _routing_enabled,
 )
 from sklhep._validation import encode_classes, validate_fit_data, validate_predict_data
+from sklhep.base import VersionedStateMixin
 from sklhep.model_selection._split import EventNumberKFold
 from sklhep.weights import check_net_weight, check_sample_weight, net_weight
 
@@ -50,7 +51,7 @@ def _fit_one(estimator: Any, X: Any, y: Any, params: dict[str, Any]) -> Any:
     return estimator.fit(X, y, **params)
 
 
-class CrossEvaluator(MetaEstimatorMixin, BaseEstimator):
+class CrossEvaluator(MetaEstimatorMixin, VersionedStateMixin, BaseEstimator):
     """k-fold training with out-of-fold application, like TMVA's ``CrossValidation``.
 
     The events are split into folds by event number (:class:`EventNumberKFold`: fold =
@@ -164,7 +165,10 @@ class CrossEvaluator(MetaEstimatorMixin, BaseEstimator):
         return tags
 
     def _allow_nan(self) -> bool:
-        return bool(get_tags(self.estimator).input_tags.allow_nan)
+        # NaN is the wrapped estimator's business: a Pipeline that imputes first accepts it
+        # although its tag (its first step's) may say otherwise, and an estimator that
+        # rejects NaN raises its own error in each fold.
+        return True
 
     # ----------------------------------------------------------------------------- routing
     def get_metadata_routing(self) -> MetadataRouter:

@@ -26,7 +26,7 @@ from sklhep._early_stopping import (
 )
 from sklhep._sklearn_compat import Hidden, Interval, StrOptions, _fit_context
 from sklhep._validation import encode_classes, validate_fit_data, validate_predict_data
-from sklhep.base import SampleWeightRequestMixin
+from sklhep.base import SampleWeightRequestMixin, VersionedStateMixin
 from sklhep.exceptions import ConvergenceWarning
 from sklhep.neural_network._callbacks import (
     DivergenceCheck,
@@ -85,7 +85,7 @@ def _to_device(arr: NDArray[Any], device: torch.device, dtype: torch.dtype) -> t
         return t.pin_memory()
 
 
-class _BaseMLP(SampleWeightRequestMixin, BaseEstimator, ABC):
+class _BaseMLP(SampleWeightRequestMixin, VersionedStateMixin, BaseEstimator, ABC):
     """Shared parameters and training logic of MLPClassifier and MLPRegressor.
 
     The family-specific pieces are the abstract hooks below; whether the estimator is a
