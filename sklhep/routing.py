@@ -37,6 +37,19 @@ def _accepts_sample_weight(setter: Any) -> bool:
         return False
 
 
+def _is_scorer_name(name: str) -> bool:
+    """Whether ``name`` names an sklhep or a scikit-learn scorer."""
+    from sklearn.metrics import get_scorer_names as sklearn_names
+
+    from sklhep.metrics import get_scorer
+
+    try:
+        get_scorer(name)
+    except ValueError:
+        return name in sklearn_names()
+    return True
+
+
 def _scorer_with_request(scoring: Any) -> Any:
     """``scoring`` (a name, scorer, list or dict of them) with sample_weight requested."""
     if scoring is None:
@@ -115,8 +128,11 @@ def _visit(obj: Any, seen: set[int]) -> None:
         params = obj.get_params(deep=False)
     except Exception:  # not a scikit-learn estimator
         params = {}
-    if "scoring" in params:
-        scoring = params["scoring"]
+    scoring = params.get("scoring")
+    if isinstance(scoring, str) and not _is_scorer_name(scoring):
+        # the estimator's own meaning (HistGradientBoosting's scoring="loss"): left alone
+        scoring = None
+    if scoring is not None:
         new = _scorer_with_request(scoring)
         if new is not scoring:
             obj.set_params(scoring=new)

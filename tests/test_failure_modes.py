@@ -157,3 +157,42 @@ def test_cross_evaluator_lets_an_imputing_pipeline_handle_nan(data):
     # an estimator that rejects NaN still says so, in its own words
     with pytest.raises(ValueError, match="NaN"):
         CrossEvaluator(MLPClassifier(max_epochs=1, **MLP_FAST), cv=2).fit(X, y)
+
+
+# -- CrossEvaluator and routing --------------------------------------------------------------
+def test_request_sample_weight_leaves_an_estimators_own_scoring_alone():
+    """HistGradientBoosting's scoring="loss" is its own convention, not a scorer name."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    from sklhep import request_sample_weight
+
+    with pytest.warns(UserWarning, match="routing is disabled"):
+        est = request_sample_weight(CrossEvaluator(HistGradientBoostingClassifier()))
+    assert est.estimator.scoring == "loss"
+
+
+def test_cross_evaluator_set_fit_request_and_nested_routing(data):
+    import sklearn
+    from sklearn.model_selection import GridSearchCV
+
+    X, y = data
+    w = np.where(np.arange(600) % 9 == 0, -0.5, 1.0)
+    with sklearn.config_context(enable_metadata_routing=True):
+        cv = CrossEvaluator(BDTClassifier(n_estimators=2, device="cpu"), cv=2)
+        assert cv.set_fit_request(sample_weight=True) is cv
+        search = GridSearchCV(cv, {"cv": [2, 3]}, cv=2)
+        search.fit(X, y, sample_weight=w)
+    assert search.best_estimator_.estimators_[0].signed_objective_  # the weights arrived
+
+
+def test_cross_evaluator_fold_models_keep_feature_names(data):
+    import warnings
+
+    X, y, _ = _misaligned(data)
+    cv = CrossEvaluator(BDTClassifier(n_estimators=2, device="cpu"), cv=2).fit(X, y)
+    for model in cv.estimators_:
+        assert list(model.feature_names_in_) == ["a", "b", "c"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "X does not have valid feature names"
+        cv.predict_proba(X)
+        cv.predict_proba(X, groups=np.arange(600))

@@ -11,7 +11,6 @@ from numpy.typing import ArrayLike, NDArray
 from sklearn.base import BaseEstimator, MetaEstimatorMixin, clone, is_classifier
 from sklearn.metrics import r2_score
 from sklearn.utils.metadata_routing import (
-    UNUSED,
     MetadataRouter,
     MethodMapping,
     process_routing,
@@ -49,6 +48,11 @@ def _estimator_has(attr: str) -> Any:
 
 def _fit_one(estimator: Any, X: Any, y: Any, params: dict[str, Any]) -> Any:
     return estimator.fit(X, y, **params)
+
+
+def _rows(X: Any, rows: NDArray[Any]) -> Any:
+    """Rows of an array or (by position) of a DataFrame."""
+    return X.iloc[rows] if hasattr(X, "iloc") else X[rows]
 
 
 class CrossEvaluator(MetaEstimatorMixin, VersionedStateMixin, BaseEstimator):
@@ -137,7 +141,8 @@ class CrossEvaluator(MetaEstimatorMixin, VersionedStateMixin, BaseEstimator):
 
     # groups (event numbers) are consumed by CrossEvaluator itself; sample_weight only by
     # the sub-estimator (through the router below).
-    __metadata_request__fit = {"groups": True, "sample_weight": UNUSED}  # noqa: RUF012
+    # sample_weight: used here (the net-weight check) and routed to estimator.fit
+    __metadata_request__fit = {"groups": True, "sample_weight": True}  # noqa: RUF012
     __metadata_request__predict = {"groups": True}  # noqa: RUF012
     __metadata_request__predict_proba = {"groups": True}  # noqa: RUF012
     __metadata_request__decision_function = {"groups": True}  # noqa: RUF012
@@ -271,10 +276,22 @@ class CrossEvaluator(MetaEstimatorMixin, VersionedStateMixin, BaseEstimator):
             self.cv_ = None
             self._fold_events_ = self._record_folds(splits, event_number)
         jobs = [(train, _check_method_params(X, params, train)) for train, _ in splits]
+        X_named = self._named(X)
         self.estimators_ = Parallel(n_jobs=self.n_jobs)(
-            delayed(_fit_one)(clone(self.estimator), X[train], y[train], p) for train, p in jobs
+            delayed(_fit_one)(clone(self.estimator), _rows(X_named, train), y[train], p)
+            for train, p in jobs
         )
         return self
+
+    def _named(self, X: NDArray[Any]) -> Any:
+        """X as a DataFrame with the feature names seen in fit (when there were names), so
+        that the fold models learn and check ``feature_names_in_`` too."""
+        names = getattr(self, "feature_names_in_", None)
+        if names is None:
+            return X
+        import pandas as pd
+
+        return pd.DataFrame(X, columns=names, copy=False)
 
     @staticmethod
     def _record_folds(
@@ -318,20 +335,20 @@ class CrossEvaluator(MetaEstimatorMixin, VersionedStateMixin, BaseEstimator):
             raise ValueError("groups maps events to a fold that was not fitted.")
         return folds
 
-    def _out_of_fold(self, method: str, X: NDArray[Any], groups: ArrayLike) -> NDArray[Any]:
+    def _out_of_fold(self, method: str, X: Any, groups: ArrayLike) -> NDArray[Any]:
         folds = self._folds_at_predict(groups, X.shape[0])
         parts: list[tuple[NDArray[np.intp], NDArray[Any]]] = []
         for k, est in enumerate(self.estimators_):
             rows = np.flatnonzero(folds == k)
             if rows.shape[0]:
-                parts.append((rows, self._call(est, k, method, X[rows])))
+                parts.append((rows, self._call(est, k, method, _rows(X, rows))))
         dtype = np.result_type(*(p.dtype for _, p in parts))
         out = np.empty((X.shape[0], *parts[0][1].shape[1:]), dtype=dtype)
         for rows, pred in parts:
             out[rows] = pred
         return out
 
-    def _call(self, est: Any, k: int, method: str, X: NDArray[Any]) -> NDArray[Any]:
+    def _call(self, est: Any, k: int, method: str, X: Any) -> NDArray[Any]:
         """``est.method(X)``, with class columns aligned to ``classes_``."""
         out = np.asarray(getattr(est, method)(X))
         if not is_classifier(self.estimator) or method == "predict":
@@ -350,7 +367,7 @@ class CrossEvaluator(MetaEstimatorMixin, VersionedStateMixin, BaseEstimator):
             "folds, or more events of those classes."
         )
 
-    def _mean(self, method: str, X: NDArray[Any]) -> NDArray[np.float64]:
+    def _mean(self, method: str, X: Any) -> NDArray[np.float64]:
         total = None
         for k, est in enumerate(self.estimators_):
             pred = np.asarray(self._call(est, k, method, X), dtype=np.float64)
@@ -358,9 +375,9 @@ class CrossEvaluator(MetaEstimatorMixin, VersionedStateMixin, BaseEstimator):
         assert total is not None
         return total / len(self.estimators_)
 
-    def _validate_X(self, X: ArrayLike) -> NDArray[Any]:
+    def _validate_X(self, X: ArrayLike) -> Any:
         check_is_fitted(self)
-        return validate_predict_data(self, X, allow_nan=self._allow_nan())
+        return self._named(validate_predict_data(self, X, allow_nan=self._allow_nan()))
 
     @available_if(_estimator_has("predict"))
     def predict(self, X: ArrayLike, groups: ArrayLike | None = None) -> NDArray[Any]:
