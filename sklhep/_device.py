@@ -8,12 +8,20 @@ libraries accept, with one set of error messages.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import functools
 import re
+from collections.abc import Iterator
 from typing import Literal
 
-__all__ = ["check_device", "cuda_device_count", "resolve_device"]
+__all__ = [
+    "check_device",
+    "cuda_device_count",
+    "effective_n_threads",
+    "resolve_device",
+    "torch_threads",
+]
 
 _DEVICE_RE = re.compile(r"^(auto|cpu|cuda(:\d+)?)$")
 
@@ -90,3 +98,28 @@ def resolve_device(device: str, library: Library = "torch") -> str:
         if index >= n_cuda:
             raise ValueError(f"device={device!r} but only {n_cuda} CUDA device(s) exist.")
     return device
+
+
+def effective_n_threads(n_jobs: int | None) -> int:
+    """The threads a fit may use: ``n_jobs``, or for ``None``/-1 the CPUs this process may
+    use (its CPU affinity and cgroup quota, as a batch system sets them, not the machine's
+    core count), the same rule for both families."""
+    from sklhep._sklearn_compat import _openmp_effective_n_threads
+
+    return int(_openmp_effective_n_threads(n_jobs))
+
+
+@contextlib.contextmanager
+def torch_threads(n_threads: int) -> Iterator[None]:
+    """Set PyTorch's intra-op threads for a block and restore the global setting after."""
+    import torch
+
+    before = torch.get_num_threads()
+    if n_threads == before:
+        yield
+        return
+    torch.set_num_threads(n_threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)

@@ -196,3 +196,42 @@ def test_cross_evaluator_fold_models_keep_feature_names(data):
         warnings.simplefilter("error")  # no "X does not have valid feature names"
         cv.predict_proba(X)
         cv.predict_proba(X, groups=np.arange(600))
+
+
+# -- threads ---------------------------------------------------------------------------------
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_mlp_n_jobs_sets_torch_threads_for_the_fit_and_restores_them(data, n_jobs):
+    import torch
+    from skorch.callbacks import Callback
+
+    class Threads(Callback):
+        seen: list[int] = []  # noqa: RUF012
+
+        def on_epoch_begin(self, net, **kwargs):
+            Threads.seen.append(torch.get_num_threads())
+
+    X, y = data
+    before = torch.get_num_threads()
+    other = 3 if before != 3 else 4
+    torch.set_num_threads(other)
+    try:
+        clf = MLPClassifier(max_epochs=2, n_jobs=n_jobs, callbacks=[Threads()], **MLP_FAST)
+        clf.fit(X, y)
+        assert Threads.seen[-2:] == [n_jobs, n_jobs]
+        assert torch.get_num_threads() == other  # restored
+        clf.predict_proba(X)
+        assert torch.get_num_threads() == other
+    finally:
+        torch.set_num_threads(before)
+
+
+def test_default_threads_follow_the_cpus_this_process_may_use():
+    import os
+
+    from sklhep._device import effective_n_threads
+
+    allowed = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
+    n = effective_n_threads(None)
+    assert n >= 1
+    if allowed is not None:
+        assert n <= allowed

@@ -16,7 +16,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d
 
-from sklhep._device import resolve_device
+from sklhep._device import effective_n_threads, resolve_device, torch_threads
 from sklhep._early_stopping import (
     DEPRECATED,
     deprecated_alias,
@@ -118,6 +118,7 @@ class _BaseMLP(SampleWeightRequestMixin, VersionedStateMixin, BaseEstimator, ABC
         "compile": ["boolean"],
         # "auto", "cpu", "cuda" or "cuda:N": checked by sklhep._device.resolve_device in fit
         "device": [str],
+        "n_jobs": [Integral, None],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
         "callbacks": [list, None],
@@ -147,6 +148,7 @@ class _BaseMLP(SampleWeightRequestMixin, VersionedStateMixin, BaseEstimator, ABC
         precision: str = "float32",
         compile: bool = False,
         device: str = "auto",
+        n_jobs: int | None = None,
         random_state: int | np.random.RandomState | None = None,
         verbose: int = 0,
         callbacks: list[Any] | None = None,
@@ -172,6 +174,7 @@ class _BaseMLP(SampleWeightRequestMixin, VersionedStateMixin, BaseEstimator, ABC
         self.precision = precision
         self.compile = compile
         self.device = device
+        self.n_jobs = n_jobs
         self.random_state = random_state
         self.verbose = verbose
         self.callbacks = callbacks
@@ -314,7 +317,12 @@ class _BaseMLP(SampleWeightRequestMixin, VersionedStateMixin, BaseEstimator, ABC
         )
 
     # -- fitting ----------------------------------------------------------------------------
-    def _fit(
+    def _fit(self, *args: Any, **kwargs: Any) -> Any:
+        """:meth:`_fit_threads` with PyTorch's threads set to ``n_jobs`` for the fit."""
+        with torch_threads(effective_n_threads(self.n_jobs)):
+            return self._fit_threads(*args, **kwargs)
+
+    def _fit_threads(
         self,
         X: Any,
         y: Any,
@@ -461,6 +469,10 @@ class _BaseMLP(SampleWeightRequestMixin, VersionedStateMixin, BaseEstimator, ABC
     # -- prediction -------------------------------------------------------------------------
     def _forward(self, X: Any) -> NDArray[np.floating]:
         check_is_fitted(self)
+        with torch_threads(effective_n_threads(getattr(self, "n_jobs", None))):
+            return self._forward_threads(X)
+
+    def _forward_threads(self, X: Any) -> NDArray[np.floating]:
         X = validate_predict_data(self, X, float32=self._dtype() == torch.float32)
         device = torch.device(self.net_.device)
         module = self.net_.module_
@@ -579,6 +591,12 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         ``"auto"`` (CUDA when available, else CPU), ``"cpu"``, ``"cuda"`` or ``"cuda:N"``.
         ``fit`` raises a ``ValueError`` for another value, or for a CUDA device PyTorch
         does not see.
+    n_jobs : int or None, default=None
+        PyTorch intra-op threads during ``fit`` and prediction, set for the call and
+        restored after (PyTorch's global setting is never left changed). ``None`` or -1:
+        the CPUs this process may use (its CPU affinity and cgroup quota, as batch systems
+        set them), not the machine's core count: on a shared or pinned machine, PyTorch's
+        own default oversubscribes the cores.
     random_state : int, RandomState instance or None, default=None
         Seeds the initialisation, the validation split, the batch shuffling and dropout.
         With an int, fits on the CPU are bit-for-bit reproducible.
@@ -656,6 +674,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         precision: str = "float32",
         compile: bool = False,
         device: str = "auto",
+        n_jobs: int | None = None,
         random_state: int | np.random.RandomState | None = None,
         verbose: int = 0,
         callbacks: list[Any] | None = None,
@@ -682,6 +701,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
             precision=precision,
             compile=compile,
             device=device,
+            n_jobs=n_jobs,
             random_state=random_state,
             verbose=verbose,
             callbacks=callbacks,
@@ -915,6 +935,12 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
     device : str, default="auto"
         ``"auto"``, ``"cpu"``, ``"cuda"`` or ``"cuda:N"`` (a ``ValueError`` in ``fit``
         otherwise).
+    n_jobs : int or None, default=None
+        PyTorch intra-op threads during ``fit`` and prediction, set for the call and
+        restored after (PyTorch's global setting is never left changed). ``None`` or -1:
+        the CPUs this process may use (its CPU affinity and cgroup quota, as batch systems
+        set them), not the machine's core count: on a shared or pinned machine, PyTorch's
+        own default oversubscribes the cores.
     random_state : int, RandomState instance or None, default=None
         Seeds the initialisation, the validation split, the shuffling and dropout.
     verbose : int, default=0
@@ -987,6 +1013,7 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         precision: str = "float32",
         compile: bool = False,
         device: str = "auto",
+        n_jobs: int | None = None,
         random_state: int | np.random.RandomState | None = None,
         verbose: int = 0,
         callbacks: list[Any] | None = None,
@@ -1013,6 +1040,7 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
             precision=precision,
             compile=compile,
             device=device,
+            n_jobs=n_jobs,
             random_state=random_state,
             verbose=verbose,
             callbacks=callbacks,
