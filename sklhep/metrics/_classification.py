@@ -2,10 +2,12 @@ r"""Weighted log-loss, valid with signed event weights."""
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 from numpy.typing import ArrayLike
 
-from sklhep.metrics._common import class_codes, labels_1d
+from sklhep.metrics._common import check_scaled, class_codes, labels_1d, rescale_weights
 from sklhep.weights import check_sample_weight, net_weight
 
 __all__ = ["log_loss"]
@@ -69,8 +71,12 @@ def log_loss(
     idx = class_codes(y, classes)
     if np.any(idx == classes.shape[0]):
         raise ValueError("y_true contains labels that are not in labels.")
-    w = check_sample_weight(sample_weight, y.shape[0])
-    total = net_weight(w, why="The weighted mean loss is undefined.")
+    # the loss is a weighted mean, invariant to the weight scale: rescale by a power of two
+    # (exact) so that the sums cannot overflow or underflow for 1e300 or 1e-300 weights
+    w, exponent = rescale_weights(check_sample_weight(sample_weight, y.shape[0]))
+    total = check_scaled(
+        partial(net_weight, why="The weighted mean loss is undefined."), w, exponent
+    )
     eps = np.finfo(np.float64).eps
     p_true = np.clip(p[np.arange(y.shape[0]), idx], eps, 1 - eps)
     return float(-np.dot(w, np.log(p_true)) / total)

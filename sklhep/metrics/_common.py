@@ -2,14 +2,59 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from functools import partial
+from typing import Any, TypeVar
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from sklhep.weights import check_sample_weight, net_weight
 
-__all__ = ["binary_inputs", "check_finite_1d", "class_codes", "labels_1d"]
+__all__ = [
+    "binary_inputs",
+    "check_finite_1d",
+    "check_scaled",
+    "class_codes",
+    "labels_1d",
+    "rescale_weights",
+]
+
+_T = TypeVar("_T")
+
+
+def rescale_weights(w: NDArray[np.float64]) -> tuple[NDArray[np.float64], int]:
+    r"""``(w * 2**-e, e)`` with the largest :math:`|w| 2^{-e}` in :math:`[1/2, 1)`.
+
+    Multiplying by a power of two is exact in floating point (bar weights more than
+    :math:`2^{1022}` times smaller than the largest, which do not matter next to it), so
+    every ratio of weighted sums is unchanged, while sums, products and squares of the
+    rescaled weights can neither overflow nor underflow: a metric that is invariant to a
+    global weight scale gives the same answer for ``w``, ``1e300 * w`` and ``1e-300 * w``.
+    ``np.ldexp(w_scaled, e)`` gives the weights back.
+    """
+    if w.shape[0] == 0:
+        return w, 0
+    largest = float(np.max(np.abs(w)))
+    if largest == 0.0:
+        return w, 0
+    exponent = int(np.frexp(largest)[1])
+    return np.ldexp(w, -exponent), exponent
+
+
+def check_scaled(
+    check: Callable[[NDArray[np.float64]], _T], w: NDArray[np.float64], exponent: int
+) -> _T:
+    """``check(w)`` on weights rescaled by :func:`rescale_weights`; when it raises, the
+    error is reported in the caller's units (``check`` on the original weights), so a
+    message quotes the net weight the caller passed, not the rescaled one."""
+    try:
+        return check(w)
+    except ValueError as exc:
+        error = exc
+    with np.errstate(over="ignore", under="ignore"):
+        check(np.ldexp(w, exponent))  # raises the same error, in the caller's units
+    raise error  # the caller-scale sum overflowed: report the rescaled one
 
 
 def check_finite_1d(x: ArrayLike, name: str) -> NDArray[np.float64]:
@@ -58,12 +103,13 @@ def binary_inputs(
     y_score: ArrayLike,
     sample_weight: ArrayLike | None,
     pos_label: Any = None,
-) -> tuple[NDArray[np.bool_], NDArray[np.float64], NDArray[np.float64]]:
-    """Validate a binary problem: ``(is_signal, score, weight)``.
+) -> tuple[NDArray[np.bool_], NDArray[np.float64], NDArray[np.float64], int]:
+    """Validate a binary problem: ``(is_signal, score, weight, exponent)``.
 
     The positive ("signal") class is ``pos_label`` when given, else the larger of the two
     sorted labels (1 for {0, 1}, True for booleans). The net weight of each class must be
-    positive.
+    positive. The weights come back rescaled by a power of two (:func:`rescale_weights`):
+    the caller's weights are ``np.ldexp(weight, exponent)``.
     """
     y = labels_1d(y_true)
     score = np.asarray(y_score)
@@ -75,7 +121,7 @@ def binary_inputs(
             f"y_true has {y.shape[0]} events but y_score has {score.shape[0]}; pass one score "
             "per event."
         )
-    w = check_sample_weight(sample_weight, y.shape[0])
+    w, exponent = rescale_weights(check_sample_weight(sample_weight, y.shape[0]))
     classes = np.unique(y)
     if pos_label is None:
         if classes.shape[0] > 2:
@@ -98,9 +144,10 @@ def binary_inputs(
             f"it has only {classes.tolist()}."
         )
     for name, mask in (("signal", is_signal), ("background", ~is_signal)):
-        net_weight(
-            w[mask],
+        check = partial(
+            net_weight,
             what=f"the {name} class",
             why="Efficiencies are undefined: check the weights or use a larger sample.",
         )
-    return is_signal, score, w
+        check_scaled(check, w[mask], exponent)
+    return is_signal, score, w, exponent

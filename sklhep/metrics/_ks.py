@@ -2,13 +2,14 @@ r"""TMVA's overtraining check: a weighted two-sample Kolmogorov-Smirnov test."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import NamedTuple
 
 import numpy as np
 from numpy.typing import ArrayLike
 from scipy import stats
 
-from sklhep.metrics._common import check_finite_1d
+from sklhep.metrics._common import check_finite_1d, check_scaled, rescale_weights
 from sklhep.weights import check_sample_weight, effective_sample_size, net_weight
 
 __all__ = ["KSResult", "ks_test"]
@@ -50,7 +51,9 @@ def ks_test(
     (:data:`scipy.stats.kstwo`), which is exactly what :func:`scipy.stats.ks_2samp` computes
     with ``method="asymp"``. For unit weights the statistic equals ``ks_2samp``'s and the
     p-value equals its asymptotic one. With weights the p-value is an approximation that is
-    good when the weights are not too uneven.
+    good when the weights are not too uneven. Both the statistic and the p-value are
+    invariant to a global scale of either sample's weights (each sample's weights are
+    rescaled internally by a power of two, so ``1e300`` or ``1e-300`` weights work).
 
     Parameters
     ----------
@@ -68,11 +71,13 @@ def ks_test(
     x2 = check_finite_1d(scores_test, "scores_test")
     if x1.shape[0] == 0 or x2.shape[0] == 0:
         raise ValueError("ks_test needs at least one event in each sample.")
-    w1 = check_sample_weight(weights_train, x1.shape[0], name="weights_train")
-    w2 = check_sample_weight(weights_test, x2.shape[0], name="weights_test")
+    # each sample's CDF and effective size are invariant to its weight scale: rescale each
+    # by a power of two (exact) so that its sums and sum of squares cannot overflow
+    w1, e1 = rescale_weights(check_sample_weight(weights_train, x1.shape[0], name="weights_train"))
+    w2, e2 = rescale_weights(check_sample_weight(weights_test, x2.shape[0], name="weights_test"))
     t1, t2 = (
-        net_weight(w, what=name, why="Its weighted CDF does not exist.")
-        for w, name in ((w1, "scores_train"), (w2, "scores_test"))
+        check_scaled(partial(net_weight, what=name, why="Its weighted CDF does not exist."), w, e)
+        for w, e, name in ((w1, e1, "scores_train"), (w2, e2, "scores_test"))
     )
     x = np.concatenate([x1, x2])
     contrib = np.concatenate([w1 / t1, -w2 / t2])

@@ -11,13 +11,14 @@ always. The net weight must be positive.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Literal
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import stats
 
-from sklhep.metrics._common import check_finite_1d
+from sklhep.metrics._common import check_finite_1d, check_scaled, rescale_weights
 from sklhep.weights import (
     check_sample_weight,
     net_weight,
@@ -52,7 +53,9 @@ def _residuals(
         raise ValueError(f"y_true has {t.shape[0]} events but y_pred has {p.shape[0]}.")
     if t.shape[0] == 0:
         raise ValueError("resolution and bias need at least one event.")
-    w = check_sample_weight(sample_weight, t.shape[0])
+    # quantiles, means and widths are invariant to the weight scale: rescale by a power of
+    # two (exact) so that weighted sums cannot overflow or underflow
+    w, exponent = rescale_weights(check_sample_weight(sample_weight, t.shape[0]))
     if relative:
         zero = t == 0
         if zero.any():
@@ -63,7 +66,7 @@ def _residuals(
         r = (t - p) / t
     else:
         r = t - p
-    net_weight(w, why="There is nothing to measure.")
+    check_scaled(partial(net_weight, why="There is nothing to measure."), w, exponent)
     return r, w
 
 

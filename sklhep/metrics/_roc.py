@@ -6,17 +6,29 @@ at threshold :math:`t` is :math:`\varepsilon_S(t) = \sum_{i \in S, f_i \ge t} w_
 the numerator is a *net* sum, so an efficiency can locally leave :math:`[0, 1]` and the ROC
 need not be monotone; it still starts at (0, 0) and ends at (1, 1). The class totals
 (denominators) must be positive.
+
+Every quantity here is a ratio of weighted sums, so it does not depend on a global weight
+scale: the weights are rescaled internally by a power of two (exact in floating point),
+and weights of order ``1e300`` or ``1e-300`` give the same result as weights of order 1.
 """
 
 from __future__ import annotations
 
 import itertools
+from functools import partial
 from typing import Any, Literal, NamedTuple
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from sklhep.metrics._common import binary_inputs, check_finite_1d, class_codes, labels_1d
+from sklhep.metrics._common import (
+    binary_inputs,
+    check_finite_1d,
+    check_scaled,
+    class_codes,
+    labels_1d,
+    rescale_weights,
+)
 from sklhep.weights import (
     WeightSums,
     check_net_weight,
@@ -94,6 +106,8 @@ def _grouped_sums(
 def _binary_auc(
     is_signal: NDArray[np.bool_], score: NDArray[np.float64], w: NDArray[np.float64]
 ) -> float:
+    """The weighted Mann-Whitney AUC; ``w`` rescaled by ``rescale_weights`` (largest
+    :math:`|w|` near 1), so that the products of weights neither overflow nor underflow."""
     _, s, b = _grouped_sums(is_signal, score, w)
     b_below = np.cumsum(b) - b
     numerator = float(np.dot(s, b_below + 0.5 * b))
@@ -148,7 +162,7 @@ def roc_curve(
     .. [2] A. Hoecker et al., "TMVA - Toolkit for Multivariate Data Analysis",
            arXiv:physics/0703039 (the signal-efficiency vs background-rejection curve).
     """
-    is_signal, score, w = binary_inputs(y_true, y_score, sample_weight, pos_label)
+    is_signal, score, w, _ = binary_inputs(y_true, y_score, sample_weight, pos_label)
     keep = w != 0
     if not keep.all():
         is_signal, score, w = is_signal[keep], score[keep], w[keep]
@@ -231,7 +245,7 @@ def roc_auc_score(
     score = np.asarray(y_score)
     classes = np.unique(y) if labels is None else np.asarray(labels)
     if score.ndim == 1 or (score.ndim == 2 and score.shape[1] <= 2 and classes.shape[0] <= 2):
-        is_signal, s_arr, w = binary_inputs(
+        is_signal, s_arr, w, _ = binary_inputs(
             y, score, sample_weight, None if labels is None else classes[-1]
         )
         return _binary_auc(is_signal, s_arr, w)
@@ -243,11 +257,18 @@ def roc_auc_score(
         )
     if score.shape[0] != y.shape[0]:
         raise ValueError(f"y_true has {y.shape[0]} events but y_score has {score.shape[0]}.")
-    w = check_sample_weight(sample_weight, y.shape[0])
+    w, exponent = rescale_weights(check_sample_weight(sample_weight, y.shape[0]))
     if not np.all(np.isfinite(score.astype(np.float64))):
         raise ValueError("y_score contains NaN or infinite values; fix or remove those events.")
-    check_net_weight(
-        w, y, what="y_true", why="Its AUC is undefined: check the weights or merge classes."
+    check_scaled(
+        partial(
+            check_net_weight,
+            y=y,
+            what="y_true",
+            why="Its AUC is undefined: check the weights or merge classes.",
+        ),
+        w,
+        exponent,
     )
     n_classes = classes.shape[0]
     codes = class_codes(y, classes)  # n_classes for a label not in ``labels``
