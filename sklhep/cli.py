@@ -2,7 +2,9 @@
 
 Each subcommand is a pair of functions: ``add_arguments(parser)`` and ``run(args) -> int``.
 Errors the user can fix (a missing file, a bad option) are printed as one line on stderr
-with exit status 2, never as a traceback; ``--debug`` shows the traceback.
+with exit status 2, never as a traceback; ``--debug`` shows the traceback. A subcommand's
+module lists the exceptions that are such errors in ``USER_ERRORS``; any other exception
+is a bug and keeps its traceback.
 """
 
 from __future__ import annotations
@@ -71,9 +73,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    module = importlib.import_module(args._module)
+    user_errors: tuple[type[BaseException], ...] = getattr(module, "USER_ERRORS", ())
     try:
-        return int(importlib.import_module(args._module).run(args) or 0)
-    except (ValueError, TypeError, OSError, KeyError) as exc:
+        return int(module.run(args) or 0)
+    except user_errors as exc:
         if args.debug:
             raise
         print(f"sklhep {args.command}: error: {exc}", file=sys.stderr)

@@ -10,13 +10,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from sklhep.bench._config import TASKS, BenchConfig
+from sklhep.bench._config import TASKS, BenchConfig, BenchError, minimum_events
 
-__all__ = ["TASKS", "BenchConfig", "run_bench"]
+__all__ = ["TASKS", "BenchConfig", "BenchError", "minimum_events", "run_bench"]
 
 
 def run_bench(config: BenchConfig) -> dict[str, Any]:
-    """Run the benchmark described by ``config``; write and return the report."""
+    """Run the benchmark described by ``config``; write and return the report.
+
+    Raises :class:`BenchError` (a ``ValueError``) for a bad option, a missing device, an
+    ``out`` folder that is not empty (without ``overwrite``) or not writable, or unusable
+    input, before any model is trained.
+    """
     from sklhep.bench._runner import run_bench as _run
 
     return _run(config)

@@ -5,9 +5,14 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from sklhep.bench._config import MODELS, TASKS, BenchConfig
+from sklhep.bench._config import MODELS, TASKS, BenchConfig, BenchError
 
-__all__ = ["add_arguments", "run"]
+__all__ = ["USER_ERRORS", "add_arguments", "run"]
+
+#: What ``sklhep.cli`` prints as a one-line error with exit status 2: the validation errors
+#: of the options and inputs, and the file system's (a missing --config file, a full disk).
+#: Anything else is a bug and keeps its traceback.
+USER_ERRORS: tuple[type[BaseException], ...] = (BenchError, OSError)
 
 EXAMPLES = """\
 examples:
@@ -26,7 +31,7 @@ def _mapping(items: list[str] | None, what: str) -> dict[str, list[str]] | None:
     for item in items:
         name, sep, value = item.partition("=")
         if not sep or not name or not value:
-            raise ValueError(f"{what} must look like NAME=VALUE, got {item!r}")
+            raise BenchError(f"{what} must look like NAME=VALUE, got {item!r}")
         out.setdefault(name, []).extend(v for v in value.split(",") if v)
     return out
 
@@ -38,6 +43,21 @@ def _labels(items: list[str] | None) -> dict[str, Any] | None:
     return {k: int(v[0]) if v[0].lstrip("-").isdigit() else v[0] for k, v in mapping.items()}
 
 
+def _scales(items: list[str] | None) -> dict[str, float] | None:
+    mapping = _mapping(items, "--sample-scale")
+    if mapping is None:
+        return None
+    out = {}
+    for name, values in mapping.items():
+        try:
+            out[name] = float(values[0])
+        except ValueError:
+            raise BenchError(
+                f"--sample-scale {name}={values[0]}: the factor must be a number"
+            ) from None
+    return out
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.epilog = EXAMPLES
@@ -45,6 +65,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--task", choices=TASKS, help="binary (default), multiclass, regression")
     parser.add_argument("--quick", action="store_true", help="a small run, well under a minute")
     parser.add_argument("--config", help="a TOML file with any of these options as keys")
+    parser.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="write into --out even if it is not empty (replacing an earlier report)",
+    )
     gen = parser.add_argument_group("built-in dataset (used when no --samples are given)")
     gen.add_argument("--n-events", type=int, help="events to generate")
     gen.add_argument("--negative-fraction", type=float, help="fraction of negative weights")
@@ -67,11 +92,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     run_group.add_argument("--device", help="auto (default), cpu or cuda")
     run_group.add_argument("--max-epochs", type=int, help="MLP epochs (early stopping is on)")
     run_group.add_argument("--n-estimators", type=int, help="BDT trees (early stopping is on)")
+    run_group.add_argument(
+        "--signal-yield", type=float, help="signal events for the significance (default 100)"
+    )
+    run_group.add_argument(
+        "--background-yield",
+        type=float,
+        help="background events for the significance (default 10000)",
+    )
     run_group.add_argument("--no-progress", action="store_true", help="no progress bars")
 
 
 def config_from_args(args: argparse.Namespace) -> BenchConfig:
-    scale = _mapping(args.sample_scale, "--sample-scale")
     options: dict[str, Any] = {
         "out": args.out,
         "task": args.task,
@@ -93,9 +125,12 @@ def config_from_args(args: argparse.Namespace) -> BenchConfig:
         "cut": args.cut,
         "event": args.event,
         "target": args.target,
-        "sample_scale": {k: float(v[0]) for k, v in scale.items()} if scale else None,
+        "sample_scale": _scales(args.sample_scale),
         "max_entries": args.max_entries,
+        "signal_yield": args.signal_yield,
+        "background_yield": args.background_yield,
         "progress": False if args.no_progress else None,
+        "overwrite": args.overwrite or None,
     }
     if args.config:
         return BenchConfig.from_toml(args.config, **options)
@@ -103,8 +138,8 @@ def config_from_args(args: argparse.Namespace) -> BenchConfig:
 
 
 def run(args: argparse.Namespace) -> int:
-    from sklhep.bench._runner import run_bench
+    config = config_from_args(args)  # validates every option (BenchError)
+    from sklhep.bench._runner import run_bench  # checks --device and --out first
 
-    config = config_from_args(args)
     run_bench(config)
     return 0

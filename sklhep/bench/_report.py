@@ -4,15 +4,39 @@ from __future__ import annotations
 
 import json
 import math
+import tempfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from sklhep.bench._config import BenchConfig
+from sklhep.bench._config import BenchConfig, BenchError
 from sklhep.bench._summary import summary_rows
 
-__all__ = ["write_reports"]
+__all__ = ["prepare_output_dir", "write_reports"]
+
+
+def prepare_output_dir(out: Path, *, overwrite: bool = False) -> None:
+    """Create ``out`` and check that a file can be written there.
+
+    Raises :class:`BenchError` if ``out`` is an existing file, a folder that is not empty
+    (unless ``overwrite``: its ``report.*`` and plots are then replaced, other files kept),
+    or a folder that cannot be created or written to.
+    """
+    if out.exists() and not out.is_dir():
+        raise BenchError(f"--out {str(out)!r} is an existing file, not a folder")
+    try:
+        if out.is_dir() and not overwrite and any(out.iterdir()):
+            raise BenchError(
+                f"--out {str(out)!r} is not empty; choose a new folder, or pass --overwrite "
+                "to write the report into it (replacing report.json, report.md and the plots)"
+            )
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=out, prefix=".sklhep-bench-") as probe:
+            probe.write(b"probe")
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise BenchError(f"--out {str(out)!r} cannot be written to: {reason}") from exc
 
 
 def _jsonable(value: Any) -> Any:

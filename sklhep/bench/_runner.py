@@ -19,9 +19,9 @@ from tqdm.auto import tqdm
 
 import sklhep
 from sklhep import metrics
-from sklhep.bench._config import BenchConfig
+from sklhep.bench._config import VALIDATION_FRACTION, BenchConfig, BenchError
 from sklhep.bench._data import BenchData, describe, load_data
-from sklhep.bench._report import write_reports
+from sklhep.bench._report import prepare_output_dir, write_reports
 from sklhep.bench._summary import print_summary
 from sklhep.model_selection import CrossEvaluator, EventNumberKFold
 from sklhep.weights import WeightSums, normalize_weights
@@ -57,6 +57,11 @@ def _make_model(name: str, config: BenchConfig, positive_target: bool = False) -
     return model
 
 
+def _default(value: int | None, default: int) -> int:
+    """``value``, or ``default`` when it is None (not when it is 0: that is an error)."""
+    return default if value is None else value
+
+
 def _make_base_model(name: str, config: BenchConfig) -> Any:
     seed = config.random_state
     if name == "mlp":
@@ -65,9 +70,10 @@ def _make_base_model(name: str, config: BenchConfig) -> Any:
         cls = MLPRegressor if config.task == "regression" else MLPClassifier
         mlp = cls(
             hidden_layer_sizes=(64, 32, 32),
-            max_epochs=config.max_epochs or (10 if config.quick else 30),
+            max_epochs=_default(config.max_epochs, 10 if config.quick else 30),
             batch_size=512 if config.quick else 1024,
             early_stopping=True,
+            validation_fraction=VALIDATION_FRACTION,
             n_iter_no_change=5,
             device=config.device,
             random_state=seed,
@@ -77,11 +83,12 @@ def _make_base_model(name: str, config: BenchConfig) -> Any:
 
     cls = BDTRegressor if config.task == "regression" else BDTClassifier
     return cls(
-        n_estimators=config.n_estimators or (100 if config.quick else 400),
+        n_estimators=_default(config.n_estimators, 100 if config.quick else 400),
         max_depth=6,
         learning_rate=0.1,
         min_child_weight=10.0,  # net events per leaf: steadier with signed weights
         early_stopping=True,
+        validation_fraction=VALIDATION_FRACTION,
         n_iter_no_change=20,
         device=config.device,
         random_state=seed,
@@ -239,9 +246,32 @@ def _training_info(model: Any) -> dict[str, Any]:
     return info
 
 
+def check_device(config: BenchConfig) -> None:
+    """Raise :class:`BenchError` if ``--device`` names a device a model cannot use."""
+    from sklhep._device import Library, resolve_device
+
+    libraries: dict[str, Library] = {"mlp": "torch", "bdt": "xgboost"}
+    for name in config.models:
+        try:
+            resolve_device(config.device, libraries[name])
+        except ValueError as exc:
+            raise BenchError(f"--device {config.device}: {exc}") from None
+
+
+def preflight(config: BenchConfig) -> None:
+    """Every check that can run before the data are read: options, device, ``--out``."""
+    config.validate()  # again: the fields may have been changed since construction
+    check_device(config)
+    prepare_output_dir(config.out, overwrite=config.overwrite)
+
+
 def run_bench(config: BenchConfig) -> dict[str, Any]:
-    """Run the benchmark described by ``config``; write and return the report."""
-    config.out.mkdir(parents=True, exist_ok=True)
+    """Run the benchmark described by ``config``; write and return the report.
+
+    Bad options, a device that is not there and an ``--out`` folder that is not empty (without
+    ``overwrite``) or not writable raise :class:`BenchError` before any data are read.
+    """
+    preflight(config)
     show = config.progress
     phases = 2 + 3 * len(config.models)
     with tqdm(

@@ -6,7 +6,6 @@ import json
 import subprocess
 import sys
 
-import numpy as np
 import pytest
 
 from sklhep import cli
@@ -76,27 +75,6 @@ def test_toml_config(tmp_path):
     assert report["data"]["n_events"] == 3000
 
 
-@pytest.fixture
-def root_samples(tmp_path):
-    uproot = pytest.importorskip("uproot")
-    rng = np.random.default_rng(1)
-    paths = {}
-    for name, shift in (("sig", 1.0), ("bkg", 0.0)):
-        path = tmp_path / f"{name}.root"
-        with uproot.recreate(path) as f:
-            f.mktree("tree", {"pt": np.float64, "eta": np.float64, "w": np.float64})
-            n = 1500
-            f["tree"].extend(
-                {
-                    "pt": rng.exponential(30, n) + 20 * shift,
-                    "eta": rng.normal(0, 1 + shift, n),
-                    "w": np.where(rng.random(n) < 0.1, -1.0, 1.0),
-                }
-            )
-        paths[name] = path
-    return paths
-
-
 def test_root_input(root_samples, tmp_path):
     out = tmp_path / "r"
     args = [
@@ -154,7 +132,9 @@ def test_root_input_first_sample_is_the_signal(root_samples, tmp_path):
         (["--samples", "sig={sig}", "bkg={bkg}", "--branches", "ptt"], "ptt"),
         (["--samples", "sig={sig}", "bkg={bkg}", "--cut", "pt < -1"], "no events"),
         (["--samples", "sig={sig}"], "--tree"),
-        (["--n-events", "0"], "n_events"),
+        (["--n-events", "0"], "--n-events"),
+        (["--max-epochs", "0"], "--max-epochs"),
+        (["--n-estimators", "-1"], "--n-estimators"),
     ],
 )
 def test_bad_arguments_one_line_no_traceback(root_samples, tmp_path, extra, message):
