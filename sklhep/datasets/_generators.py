@@ -38,7 +38,8 @@ class GeneratorTruth:
     generator : str
         Name of the generator that made the sample.
     features : tuple of str
-        The feature columns, in order.
+        The feature columns, in order; :attr:`columns` is the same as a list, to index a
+        DataFrame with.
     class_names : tuple of str or None
         ``sample`` name of each label ``0..K-1``; ``None`` for regression.
     class_fractions : tuple of float
@@ -67,6 +68,12 @@ class GeneratorTruth:
     negative_fraction: float
     hard_fractions: tuple[float, ...]
     specs: tuple[Any, ...]
+
+    @property
+    def columns(self) -> list[str]:
+        """The feature columns as a list, for indexing a DataFrame: ``df[truth.columns]``
+        (``df[truth.features]`` would look up one column named by the whole tuple)."""
+        return list(self.features)
 
     # -- helpers -------------------------------------------------------------------------
     @property
