@@ -9,7 +9,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from sklhep.plotting._style import as_1d, check_weights, hep_style, weighted_histogram
-from sklhep.weights import WeightSums, net_weight
+from sklhep.weights import WeightSums, net_weight, weighted_quantile
 
 if TYPE_CHECKING:
     from sklhep.metrics._regression import ResolutionMethod
@@ -164,9 +164,9 @@ def plot_resolution_vs_target(
     sample_weight : array-like, default=None
         Signed event weights.
     bins : int or array-like, default=10
-        Number of bins of ``y_true`` (logarithmically spaced when the target is positive
-        and spans more than a decade, as a falling :math:`p_T` spectrum does; otherwise
-        equal-population), or the bin edges.
+        Number of bins of ``y_true``, with equal net weight in each (weighted quantiles:
+        fine bins where the target is dense, a mass peak or the low end of a falling
+        :math:`p_T` spectrum), or the bin edges.
     relative : bool, default=True
         Relative residuals :math:`(y_{true} - y_{pred}) / y_{true}`.
     method : str, default="iqr"
@@ -195,11 +195,14 @@ def plot_resolution_vs_target(
         n_bins = int(np.asarray(bins).item())
         if n_bins < 1:
             raise ValueError(f"bins must be a positive integer or edges, got {bins!r}")
-        lo, hi = float(t.min()), float(t.max())
-        if lo > 0 and hi / lo > 10:
-            edges = np.geomspace(lo, hi, n_bins + 1)
-        else:
-            edges = np.unique(np.quantile(t, np.linspace(0, 1, n_bins + 1)))
+        # equal net-weight population: a peaked target (a mass) gets fine bins at the peak
+        # and a falling spectrum at low values, with the same statistics in every bin
+        inner = np.asarray(
+            weighted_quantile(t, np.linspace(0, 1, n_bins + 1)[1:-1], w), dtype=np.float64
+        )
+        edges = np.unique(np.concatenate([[t.min()], inner, [t.max()]]))
+        if edges.size < 2:
+            edges = np.array([edges[0], edges[0] + 1.0])
     else:
         edges = np.asarray(bins, dtype=np.float64)
         if edges.ndim != 1 or edges.size < 2 or np.any(np.diff(edges) <= 0):

@@ -268,3 +268,24 @@ def test_plot_history_skips_an_empty_validation_series():
     hist = [{"epoch": i + 1, "train_loss": 1 / (i + 1), "valid_loss": np.nan} for i in range(5)]
     ax = plot_history(hist)
     assert [line.get_label() for line in ax.get_lines()] == ["train loss"]
+
+
+def test_resolution_vs_target_bins_a_peak_by_weighted_quantiles():
+    """A Z-like mass peak on a broad tail: every bin holds ~1/10 of the net weight (the
+    old log-spaced default put the peak into 2 of 10 bins)."""
+    from sklhep.plotting import plot_resolution_vs_target
+    from sklhep.weights import WeightSums
+
+    rng = np.random.default_rng(0)
+    peak = rng.normal(91.0, 2.5, 9000)
+    tail = rng.uniform(20.0, 250.0, 1000)
+    y = np.concatenate([peak, tail])
+    w = np.where(rng.random(y.size) < 0.15, -1.0, 1.0)
+    fig = plot_resolution_vs_target(y, y * (1 + 0.05 * rng.normal(size=y.size)), sample_weight=w)
+    x = fig.axes[0].get_lines()[0].get_xdata()
+    assert np.sum((x > 85) & (x < 97)) >= 6  # most bins sit on the peak
+    edges = np.unique(np.concatenate([[y.min()], np.sort(x), [y.max()]]))
+    assert edges.size > 5
+    index = np.clip(np.searchsorted(np.sort(x), y), 0, x.size - 1)
+    sums = WeightSums.from_weights(w, index, x.size)
+    assert sums.net.max() < 0.2 * sums.net.sum()
