@@ -90,6 +90,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     run_group.add_argument("--models", help=f"comma-separated subset of {','.join(MODELS)}")
     run_group.add_argument("--seed", type=int, help="random_state of data and models")
     run_group.add_argument("--device", help="auto (default), cpu or cuda")
+    run_group.add_argument(
+        "--threads",
+        type=int,
+        help="CPU threads of each model (default: the CPUs this process may use)",
+    )
     run_group.add_argument("--max-epochs", type=int, help="MLP epochs (early stopping is on)")
     run_group.add_argument("--n-estimators", type=int, help="BDT trees (early stopping is on)")
     run_group.add_argument(
@@ -115,6 +120,7 @@ def config_from_args(args: argparse.Namespace) -> BenchConfig:
         "models": tuple(m.strip() for m in args.models.split(",")) if args.models else None,
         "random_state": args.seed,
         "device": args.device,
+        "threads": args.threads,
         "max_epochs": args.max_epochs,
         "n_estimators": args.n_estimators,
         "samples": _mapping(args.samples, "--samples"),

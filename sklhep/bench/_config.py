@@ -142,6 +142,7 @@ class BenchConfig:
     models: tuple[str, ...] = MODELS
     random_state: int = 0
     device: str = "auto"
+    threads: int | None = None  # per model; None: the CPUs this process may use
     max_epochs: int | None = None
     n_estimators: int | None = None
     # luminosity normalisation for the significance (signal and background yields)
@@ -199,6 +200,8 @@ class BenchConfig:
             raise BenchError(
                 f"--device must be auto, cpu, cuda or cuda:N, got {self.device!r}"
             ) from None
+        if self.threads is not None:
+            self.threads = _int_option("--threads", self.threads, 1)
         if self.max_epochs is not None:
             self.max_epochs = _int_option("--max-epochs", self.max_epochs, 1)
         if self.n_estimators is not None:

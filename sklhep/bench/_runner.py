@@ -76,6 +76,7 @@ def _make_base_model(name: str, config: BenchConfig) -> Any:
             validation_fraction=VALIDATION_FRACTION,
             n_iter_no_change=5,
             device=config.device,
+            n_jobs=config.threads,
             random_state=seed,
         )
         return Pipeline([("scaler", StandardScaler()), ("mlp", mlp)])
@@ -91,6 +92,7 @@ def _make_base_model(name: str, config: BenchConfig) -> Any:
         validation_fraction=VALIDATION_FRACTION,
         n_iter_no_change=20,
         device=config.device,
+        n_jobs=config.threads,
         random_state=seed,
     )
 

@@ -189,6 +189,16 @@ def test_max_epochs_zero_is_not_the_default(tmp_path):
     assert _runner._default(None, 10) == 10
 
 
+def test_threads_reach_both_models(tmp_path):
+    with pytest.raises(BenchError, match="--threads"):
+        BenchConfig(out=tmp_path, threads=0)
+    config = BenchConfig(out=tmp_path, quick=True, threads=1)
+    assert _runner._make_model("mlp", config)[-1].n_jobs == 1
+    assert _runner._make_model("bdt", config).n_jobs == 1
+    default = BenchConfig(out=tmp_path, quick=True)
+    assert _runner._make_model("mlp", default)[-1].n_jobs is None  # the CPUs allowed
+
+
 def test_changed_config_is_checked_again(tmp_path, no_training):
     """run_bench checks the options again: a field set after construction is caught."""
     config = BenchConfig(out=tmp_path / "out", quick=True, progress=False)
