@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import functools
 from typing import Any
 
 import numpy as np
@@ -29,11 +28,6 @@ class BenchData:
     #: (classifiers only): label 1 of the binary generator, label 0 of the multi-class
     #: one, and the class of the first sample for ROOT input.
     signal_label: Any = None
-
-    @functools.cached_property
-    def X_array(self) -> np.ndarray:
-        """The features as one numpy array (what the cross-evaluator's fold models see)."""
-        return self.X.to_numpy()
 
 
 def _from_frame(

@@ -11,6 +11,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import sklearn
 from sklearn.compose import TransformedTargetRegressor
 from sklearn.pipeline import Pipeline
@@ -124,24 +125,26 @@ def _lumi_weights(config: BenchConfig, is_signal: np.ndarray, w: np.ndarray) -> 
     )
 
 
-def _predict_column(model: Any, column: int, X: np.ndarray) -> np.ndarray:
+def _predict_column(model: Any, column: int, X: pd.DataFrame) -> np.ndarray:
     """One column of ``model.predict_proba(X)``."""
     return np.asarray(model.predict_proba(X)[:, column])
 
 
 def _permutation_importance(
-    predict: Callable[[np.ndarray], np.ndarray],
-    X: np.ndarray,
+    predict: Callable[[pd.DataFrame], np.ndarray],
+    X: pd.DataFrame,
     names: list[str],
     score: Callable[[np.ndarray], float],
     rng: np.random.Generator,
 ) -> dict[str, float]:
-    """Drop of the weighted score when each feature is shuffled (one repeat)."""
+    """Drop of the weighted score when each feature is shuffled (one repeat).
+
+    ``X`` keeps its column names: the fold models were fitted with them."""
     base = score(predict(X))
     out = {}
     for j, name in enumerate(names):
         shuffled = X.copy()
-        shuffled[:, j] = rng.permutation(shuffled[:, j])
+        shuffled.iloc[:, j] = rng.permutation(shuffled.iloc[:, j].to_numpy())
         out[name] = float(base - score(predict(shuffled)))
     return out
 
@@ -176,7 +179,7 @@ def _classification_metrics(
     overtraining = {
         "train_idx": train,
         "test_idx": test,
-        "train_score": model0.predict_proba(data.X_array[train])[:, column],
+        "train_score": model0.predict_proba(data.X.iloc[train])[:, column],
         "test_score": score[test],
     }
     ks = {}
@@ -333,7 +336,7 @@ def run_bench(config: BenchConfig) -> dict[str, Any]:
                     return -metrics.resolution(ysub, p, sample_weight=wsub, method="central68")
 
                 result["permutation_importance"] = _permutation_importance(
-                    cv.estimators_[0].predict, data.X_array[sub], names, score, rng
+                    cv.estimators_[0].predict, data.X.iloc[sub], names, score, rng
                 )
             else:
                 result.update(_classification_metrics(config, data, cv, out))
@@ -347,7 +350,7 @@ def run_bench(config: BenchConfig) -> dict[str, Any]:
 
                 result["permutation_importance"] = _permutation_importance(
                     functools.partial(_predict_column, model0, column),
-                    data.X_array[sub],
+                    data.X.iloc[sub],
                     names,
                     score,
                     rng,

@@ -317,3 +317,14 @@ def test_a_bug_keeps_its_traceback(error, tmp_path, monkeypatch):
 def test_debug_shows_the_traceback(tmp_path, no_training):
     with pytest.raises(BenchError, match="--max-epochs"):
         cli.main(["--debug", "bench", "--out", str(tmp_path / "o"), "--max-epochs", "0"])
+
+
+def test_quick_run_gives_the_fold_models_their_feature_names(tmp_path):
+    """The fold models learn the feature names, so the bench's direct calls (overtraining
+    check, permutation importance) pass DataFrames: no "X does not have valid feature
+    names" warning."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=".*valid feature names")
+        run_bench(BenchConfig(out=tmp_path / "out", quick=True, n_events=2_000, progress=False))
