@@ -9,7 +9,18 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-__all__ = ["dask", "distributed", "mplhep", "xgboost_dask"]
+__all__ = [
+    "dask",
+    "distributed",
+    "mlflow",
+    "mplhep",
+    "onnx",
+    "onnxruntime",
+    "optuna",
+    "skl2onnx",
+    "tensorboard",
+    "xgboost_dask",
+]
 
 
 def _import(module: str, extra: str, purpose: str) -> ModuleType:
@@ -42,3 +53,35 @@ def xgboost_dask() -> ModuleType:
     dask()
     distributed()
     return _import("xgboost.dask", "dask", "Distributed BDT training")
+
+
+def onnx() -> ModuleType:
+    """Import :mod:`onnx` (extra ``onnx``), for exporting models to ONNX."""
+    return _import("onnx", "onnx", "ONNX export")
+
+
+def skl2onnx() -> ModuleType:
+    """Import :mod:`skl2onnx` (extra ``onnx``), for exporting pipelines to ONNX."""
+    onnx()
+    return _import("skl2onnx", "onnx", "ONNX export")
+
+
+def onnxruntime() -> ModuleType:
+    """Import :mod:`onnxruntime` (extra ``onnx``), for running exported models."""
+    return _import("onnxruntime", "onnx", "Running ONNX models")
+
+
+def optuna() -> ModuleType:
+    """Import :mod:`optuna` (extra ``optuna``), for Bayesian hyperparameter search."""
+    return _import("optuna", "optuna", "Bayesian hyperparameter search")
+
+
+def tensorboard() -> ModuleType:
+    """Import :mod:`torch.utils.tensorboard` (extra ``tracking``), for TensorBoard logs."""
+    _import("tensorboard", "tracking", "Logging to TensorBoard")
+    return _import("torch.utils.tensorboard", "tracking", "Logging to TensorBoard")
+
+
+def mlflow() -> ModuleType:
+    """Import :mod:`mlflow` (extra ``tracking``), for logging to MLflow."""
+    return _import("mlflow", "tracking", "Logging to MLflow")
