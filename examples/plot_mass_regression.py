@@ -76,7 +76,7 @@ variants = {
     "tanh": {"activation": "tanh"},
     "huber loss": {"loss": "huber"},
     "batch 128": {"batch_size": 128},
-    "batch 128, 300 epochs": {"batch_size": 128, "max_epochs": 300},
+    "batch 64": {"batch_size": 64},
 }
 scores = {}
 for label, params in variants.items():

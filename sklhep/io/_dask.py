@@ -75,18 +75,21 @@ def read_root_dask(
         The name of the TTree in every file (``"Events"`` for NanoAOD); may include a
         directory, ``"dir/tree"``.
     branches : list of str, or mapping of str to str
-        The feature columns. Each string is a flat branch (``"MET_pt"``), a jagged rule
-        (``"Jet_pt[0]"`` for the leading object, NaN when absent; ``"n(Jet_pt)"`` for the
-        multiplicity; ``"sum(...)"``, ``"min(...)"``, ``"max(...)"``, ``"mean(...)"``) or an
-        uproot expression over flat branches (``"sqrt(MET_px**2 + MET_py**2)"``). Column
-        names are the strings themselves; a mapping ``{column: request}`` renames them.
+        The feature columns, each giving one value per event. Each string is a flat branch
+        (``"MET_pt"``) or an expression (``docs/io.md``, "Expressions"): arithmetic and
+        numpy functions of branches (``"sqrt(MET_px**2 + MET_py**2)"``); an object of a
+        jagged collection (``"Jet_pt[0]"``, NaN when absent); a reduction of a collection,
+        possibly computed or selected element-wise (``"n(Jet_pt)"``,
+        ``"max(Jet_pt[abs(Jet_eta) < 2.4])"``, ``"sum(Jet_pt > 30)"``). Column names are the
+        strings themselves; a mapping ``{column: request}`` renames them.
     weight : str, default=None
-        A branch or uproot expression giving each event's weight, e.g. ``"genWeight"`` or
+        A branch or expression giving each event's weight, e.g. ``"genWeight"`` or
         ``"genWeight * puWeight"``. Negative weights are kept; NaN or infinite weights raise
         ValueError. ``None`` means unit weights.
     cut : str, default=None
-        An uproot cut expression over flat branches, e.g. ``"(nJet >= 2) & (MET_pt > 30)"``.
-        A sample that the cut leaves empty raises ValueError.
+        An expression giving True or False per event, e.g. ``"(nJet >= 2) & (MET_pt > 30)"``
+        or ``"sum(Jet_pt > 30) >= 2"``. A sample that the cut leaves empty raises
+        ValueError.
     labels : mapping of sample name to label, default=None
         The ``label`` column. By default each sample is its own class, numbered 0, 1, 2, ...
         in the order of ``samples``; a mapping lets several samples share a class

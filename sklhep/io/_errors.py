@@ -10,7 +10,12 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 
-__all__ = ["BranchNotFoundError", "JaggedBranchError", "TreeNotFoundError"]
+__all__ = [
+    "BranchNotFoundError",
+    "ExpressionError",
+    "JaggedBranchError",
+    "TreeNotFoundError",
+]
 
 
 class _ReadableKeyError(KeyError):
@@ -29,7 +34,14 @@ class BranchNotFoundError(_ReadableKeyError):
 
 
 class JaggedBranchError(ValueError):
-    """A jagged (variable-length) branch was requested without a flattening rule."""
+    """A request gives a list per event (a jagged collection neither indexed nor reduced).
+
+    The message says how to reduce it: ``(...)[0]``, ``sum(...)``, ``max(...)``, ``len(...)``.
+    """
+
+
+class ExpressionError(ValueError):
+    """An expression that is not valid (syntax, a forbidden construct, a type error)."""
 
 
 def describe_choices(name: str, available: Iterable[str], *, what: str, limit: int = 30) -> str:

@@ -16,7 +16,7 @@ import uproot
 from numpy.typing import NDArray
 
 from sklhep.io._errors import TreeNotFoundError, describe_choices
-from sklhep.io._expressions import ColumnSpec, evaluate_jagged, parse_column
+from sklhep.io._expressions import ColumnSpec, evaluate, parse_column, prepare_collection
 from sklhep.weights import check_sample_weight
 
 __all__ = ["iterate_root", "read_root"]
@@ -233,9 +233,14 @@ class _Plan:
     columns: list[tuple[str, ColumnSpec]]
     weight: ColumnSpec | None
     event: ColumnSpec | None
-    cut: str | None
-    flat_exprs: list[str] = field(default_factory=list)
+    cut: ColumnSpec | None
+    #: The branches read with numpy (one value per event) and with awkward (jagged).
+    flat_branches: list[str] = field(default_factory=list)
     jagged_branches: list[str] = field(default_factory=list)
+
+    @property
+    def branches(self) -> list[str]:
+        return self.flat_branches + self.jagged_branches
 
     @classmethod
     def build(cls, tree: Any, request: _Request, where: str) -> _Plan:
@@ -245,24 +250,24 @@ class _Plan:
             None if request.weight is None else parse_column(request.weight, tree, keys, where)
         )
         event = None if request.event is None else parse_column(request.event, tree, keys, where)
+        cut = None
         if request.cut is not None:
-            cut_spec = parse_column(request.cut, tree, keys, where)
-            if cut_spec.jagged:
+            cut = parse_column(request.cut, tree, keys, where)
+            if cut.dtype_kind != "b":
                 raise ValueError(
-                    f"cut={request.cut!r}: the cut is an uproot expression over flat branches; "
-                    "the jagged rules are for columns. Cut on a counter branch instead, "
-                    "e.g. 'nJet >= 2'."
+                    f"cut={request.cut!r} gives numbers, not True/False per event. Write a "
+                    "comparison, e.g. 'pt > 20', and combine with '&' and '|' "
+                    "(or 'and', 'or')."
                 )
-        plan = cls(where, columns, weight, event, request.cut)
-        specs = [s for _, s in columns] + [s for s in (weight, event) if s is not None]
+        plan = cls(where, columns, weight, event, cut)
+        specs = [s for _, s in columns] + [s for s in (weight, event, cut) if s is not None]
         for spec in specs:
-            if spec.jagged:
-                if spec.branch not in plan.jagged_branches:
-                    plan.jagged_branches.append(str(spec.branch))
-            elif spec.text not in plan.flat_exprs:
-                plan.flat_exprs.append(spec.text)
-        if request.cut is not None and request.cut not in plan.flat_exprs:
-            plan.flat_exprs.append(request.cut)
+            for branch in spec.branches:
+                into = (
+                    plan.jagged_branches if branch in spec.jagged_branches else plan.flat_branches
+                )
+                if branch not in into:
+                    into.append(branch)
         return plan
 
 
@@ -344,7 +349,7 @@ def _entries_per_step(step_size: StepSize, source: _Source) -> int | None:
         return step_size
     plan = source.plan
     try:
-        n = source.tree.num_entries_for(step_size, plan.flat_exprs + plan.jagged_branches)
+        n = source.tree.num_entries_for(step_size, plan.branches)
     except Exception as exc:
         raise ValueError(
             f"step_size={step_size!r} is neither a number of entries nor a memory size such "
@@ -381,44 +386,42 @@ def _read_range(
     plan = source.plan
     n_entries = stop - start
     try:
-        flat = (
+        env: dict[str, Any] = (
             source.tree.arrays(
-                plan.flat_exprs, library="np", entry_start=start, entry_stop=stop, how=dict
+                plan.flat_branches, library="np", entry_start=start, entry_stop=stop, how=dict
             )
-            if plan.flat_exprs
+            if plan.flat_branches
             else {}
         )
         jagged = (
             source.tree.arrays(
-                plan.jagged_branches, library="ak", entry_start=start, entry_stop=stop
+                plan.jagged_branches, library="ak", entry_start=start, entry_stop=stop, how=dict
             )
             if plan.jagged_branches
             else None
         )
     except Exception as exc:
         raise ValueError(
-            f"uproot could not read {plan.flat_exprs + plan.jagged_branches} from entries "
-            f"{start} to {stop} of {plan.where}: {type(exc).__name__}: {exc}"
+            f"uproot could not read {plan.branches} from entries {start} to {stop} of "
+            f"{plan.where}: {type(exc).__name__}: {exc}"
         ) from exc
+    for branch in plan.jagged_branches:
+        assert jagged is not None
+        env[branch] = prepare_collection(jagged[branch], branch, plan.where)
 
     mask = None
     if plan.cut is not None:
-        mask = np.asarray(flat[plan.cut])
-        if mask.ndim == 0:
-            mask = np.full(n_entries, bool(mask))
+        mask = np.asarray(evaluate(plan.cut, env, n_entries, plan.where))
         if mask.dtype != np.bool_ or mask.ndim != 1:
             raise ValueError(
-                f"cut={plan.cut!r} gives values of dtype {mask.dtype}, not True/False per "
+                f"cut={plan.cut.text!r} gives values of dtype {mask.dtype}, not True/False per "
                 "event. Write a comparison, e.g. 'pt > 20', and combine with '&' and '|'."
             )
     n = n_entries if mask is None else int(np.count_nonzero(mask))
 
     def column(spec: ColumnSpec) -> NDArray[Any]:
-        if spec.jagged:
-            assert jagged is not None
-            arr = evaluate_jagged(spec, jagged[spec.branch])
-        else:
-            arr = _as_column(flat[spec.text], n_entries, spec.text, plan.where)
+        value = evaluate(spec, env, n_entries, plan.where)
+        arr = _as_column(value, n_entries, spec.text, plan.where)
         return arr if mask is None else arr[mask]
 
     arrays = {name: column(spec) for name, spec in plan.columns}
@@ -536,18 +539,21 @@ def read_root(
         The name of the TTree in every file (``"Events"`` for NanoAOD); may include a
         directory, ``"dir/tree"``.
     branches : list of str, or mapping of str to str
-        The feature columns. Each string is a flat branch (``"MET_pt"``), a jagged rule
-        (``"Jet_pt[0]"`` for the leading object, NaN when absent; ``"n(Jet_pt)"`` for the
-        multiplicity; ``"sum(...)"``, ``"min(...)"``, ``"max(...)"``, ``"mean(...)"``) or an
-        uproot expression over flat branches (``"sqrt(MET_px**2 + MET_py**2)"``). Column
-        names are the strings themselves; a mapping ``{column: request}`` renames them.
+        The feature columns, each giving one value per event. Each string is a flat branch
+        (``"MET_pt"``) or an expression (``docs/io.md``, "Expressions"): arithmetic and
+        numpy functions of branches (``"sqrt(MET_px**2 + MET_py**2)"``); an object of a
+        jagged collection (``"Jet_pt[0]"``, NaN when absent); a reduction of a collection,
+        possibly computed or selected element-wise (``"n(Jet_pt)"``,
+        ``"max(Jet_pt[abs(Jet_eta) < 2.4])"``, ``"sum(Jet_pt > 30)"``). Column names are the
+        strings themselves; a mapping ``{column: request}`` renames them.
     weight : str, default=None
-        A branch or uproot expression giving each event's weight, e.g. ``"genWeight"`` or
+        A branch or expression giving each event's weight, e.g. ``"genWeight"`` or
         ``"genWeight * puWeight"``. Negative weights are kept; NaN or infinite weights raise
         ValueError. ``None`` means unit weights.
     cut : str, default=None
-        An uproot cut expression over flat branches, e.g. ``"(nJet >= 2) & (MET_pt > 30)"``.
-        A sample that the cut leaves empty raises ValueError.
+        An expression giving True or False per event, e.g. ``"(nJet >= 2) & (MET_pt > 30)"``
+        or ``"sum(Jet_pt > 30) >= 2"``. A sample that the cut leaves empty raises
+        ValueError.
     labels : mapping of sample name to label, default=None
         The ``label`` column. By default each sample is its own class, numbered 0, 1, 2, ...
         in the order of ``samples``; a mapping lets several samples share a class
@@ -570,7 +576,9 @@ def read_root(
     -------
     DataFrame
         One column per entry of ``branches`` (its dtype as stored: float32 branches stay
-        float32; jagged rules give float, ``n(...)`` int64), then ``weight`` (float64),
+        float32; expressions follow numpy's types: an object ``[k]`` and ``min``, ``max``,
+        ``mean`` give float, ``n``, ``len``, ``count`` and a condition's ``sum`` int64,
+        comparisons bool), then ``weight`` (float64),
         ``label`` (int64, or the values of ``labels``), ``sample`` (a pandas categorical
         whose categories are the sample names, in order) and ``event`` when requested. Rows
         come sample by sample, file by file, entry by entry; without ``cut`` the rows of one
@@ -586,9 +594,12 @@ def read_root(
     BranchNotFoundError
         (a ``KeyError``) A branch is not in the tree; the message suggests close matches.
     JaggedBranchError
-        (a ``ValueError``) A jagged branch is requested without a flattening rule.
+        (a ``ValueError``) A request gives a list per event (a jagged collection that is
+        neither indexed nor reduced); the message says how to reduce it.
     ValueError
-        The cut leaves a sample empty; a weight is NaN or infinite; bad arguments.
+        An expression is not valid or uses something not allowed (the message names it and
+        lists what is allowed); the cut leaves a sample empty; a weight is NaN or infinite;
+        bad arguments.
 
     See Also
     --------
@@ -672,18 +683,21 @@ def iterate_root(
         The name of the TTree in every file (``"Events"`` for NanoAOD); may include a
         directory, ``"dir/tree"``.
     branches : list of str, or mapping of str to str
-        The feature columns. Each string is a flat branch (``"MET_pt"``), a jagged rule
-        (``"Jet_pt[0]"`` for the leading object, NaN when absent; ``"n(Jet_pt)"`` for the
-        multiplicity; ``"sum(...)"``, ``"min(...)"``, ``"max(...)"``, ``"mean(...)"``) or an
-        uproot expression over flat branches (``"sqrt(MET_px**2 + MET_py**2)"``). Column
-        names are the strings themselves; a mapping ``{column: request}`` renames them.
+        The feature columns, each giving one value per event. Each string is a flat branch
+        (``"MET_pt"``) or an expression (``docs/io.md``, "Expressions"): arithmetic and
+        numpy functions of branches (``"sqrt(MET_px**2 + MET_py**2)"``); an object of a
+        jagged collection (``"Jet_pt[0]"``, NaN when absent); a reduction of a collection,
+        possibly computed or selected element-wise (``"n(Jet_pt)"``,
+        ``"max(Jet_pt[abs(Jet_eta) < 2.4])"``, ``"sum(Jet_pt > 30)"``). Column names are the
+        strings themselves; a mapping ``{column: request}`` renames them.
     weight : str, default=None
-        A branch or uproot expression giving each event's weight, e.g. ``"genWeight"`` or
+        A branch or expression giving each event's weight, e.g. ``"genWeight"`` or
         ``"genWeight * puWeight"``. Negative weights are kept; NaN or infinite weights raise
         ValueError. ``None`` means unit weights.
     cut : str, default=None
-        An uproot cut expression over flat branches, e.g. ``"(nJet >= 2) & (MET_pt > 30)"``.
-        A sample that the cut leaves empty raises ValueError.
+        An expression giving True or False per event, e.g. ``"(nJet >= 2) & (MET_pt > 30)"``
+        or ``"sum(Jet_pt > 30) >= 2"``. A sample that the cut leaves empty raises
+        ValueError.
     labels : mapping of sample name to label, default=None
         The ``label`` column. By default each sample is its own class, numbered 0, 1, 2, ...
         in the order of ``samples``; a mapping lets several samples share a class

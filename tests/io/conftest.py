@@ -81,3 +81,40 @@ def root_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     write_flat(d / "nanw.root", bad)
     (d / "notroot.root").write_bytes(b"this is not a ROOT file" * 10)
     return d
+
+
+#: The expressions test file (``objects.root``, tree ``Events``): 5 events with jets given
+#: by px, py (pT = 50, 20, 10 / - / 10 / 13, 15 / 13), a jet eta and id, muons of a
+#: different multiplicity, and a flat MET that is 0 in event 1.
+OBJECTS = {
+    "Jet_px": [[30.0, 0.0, 6.0], [], [-8.0], [5.0, 9.0], [12.0]],
+    "Jet_py": [[40.0, 20.0, 8.0], [], [6.0], [12.0, 12.0], [-5.0]],
+    "Jet_eta": [[0.5, -2.5, 1.0], [], [3.0], [-1.0, 2.0], [0.0]],
+    "Jet_id": [[True, False, True], [], [False], [True, True], [True]],
+    "Jet_q": [[1, -1, 1], [], [-1], [1, 1], [-1]],
+    "Muon_pt": [[25.0], [10.0, 5.0], [], [], [7.0]],
+}
+OBJECTS_FLAT = {
+    "MET_pt": np.array([10.0, 0.0, 20.0, 40.0, 5.0]),
+    "nJet": np.array([3, 0, 1, 2, 1], dtype=np.int32),
+    "w": np.array([1.0, -0.5, 2.0, 1.0, -1.0]),
+}
+
+
+@pytest.fixture(scope="session")
+def objects_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``objects.root``: the collections of :data:`OBJECTS` and the flat :data:`OBJECTS_FLAT`."""
+    path = tmp_path_factory.mktemp("objects") / "objects.root"
+    types = {"Jet_px": np.float64, "Jet_py": np.float64, "Jet_eta": np.float32,
+             "Jet_id": np.bool_, "Jet_q": np.int32, "Muon_pt": np.float32}  # fmt: skip
+    with uproot.recreate(path) as f:
+        branches = {k: f"var * {np.dtype(t).name}" for k, t in types.items()}
+        branches["Jet_id"] = "var * bool"
+        tree = f.mktree("Events", {**branches, **{k: v.dtype for k, v in OBJECTS_FLAT.items()}})
+        tree.extend(
+            {
+                **{k: ak.values_astype(ak.Array(OBJECTS[k]), t) for k, t in types.items()},
+                **OBJECTS_FLAT,
+            }
+        )
+    return path

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -22,7 +23,7 @@ def _tree(path: Path, tree: str = "scores") -> dict[str, np.ndarray]:
 
 def test_round_trip_dict_and_dataframe(tmp_path: Path) -> None:
     rng = np.random.default_rng(0)
-    data = {
+    data: dict[str, np.ndarray] = {
         "score": rng.random(1000),
         "score32": rng.random(1000).astype(np.float32),
         "cls": rng.integers(0, 3, 1000).astype(np.int32),
@@ -82,9 +83,15 @@ def test_output_permissions_follow_the_umask(tmp_path: Path) -> None:
     assert os.stat(path).st_mode & 0o777 == 0o666 & ~umask
 
 
+@pytest.mark.parametrize(
+    "error", [OSError("disk full (simulated)"), KeyboardInterrupt("Ctrl-C (simulated)")]
+)
 @pytest.mark.parametrize("mode", ["recreate", "update"])
 def test_failure_half_way_leaves_the_original_intact(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mode: str
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    mode: Literal["recreate", "update"],
+    error: BaseException,
 ) -> None:
     path = tmp_path / "scores.root"
     write_root(path, {"score": np.arange(10.0)}, tree="scores")
@@ -94,18 +101,19 @@ def test_failure_half_way_leaves_the_original_intact(
     real_extend = uproot.writing.writable.WritableTree.extend
     calls = {"n": 0}
 
-    def failing_extend(self, data):  # type: ignore[no-untyped-def]
+    def failing_extend(self: Any, data: Any) -> Any:
         calls["n"] += 1
         if calls["n"] == 3:
-            raise OSError("disk full (simulated)")
+            raise error
         return real_extend(self, data)
 
     monkeypatch.setattr(uproot.writing.writable.WritableTree, "extend", failing_extend)
-    with pytest.raises(OSError, match="simulated"):
+    with pytest.raises(type(error), match="simulated"):
         write_root(path, {"score": np.arange(1000.0)}, tree="scores", mode=mode)
     assert calls["n"] == 3  # two baskets were written before the failure
     assert path.read_bytes() == original
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["scores.root"]  # no temporary left
+    # no temporary and no lock file left
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["scores.root"]
     np.testing.assert_array_equal(_tree(path)["score"], np.arange(10.0))
 
 
