@@ -138,6 +138,18 @@ def check_sample_weight(
     ValueError
         If the weights are not numeric, not one-dimensional, of the wrong length, or
         contain NaN or infinity.
+
+    Examples
+    --------
+    >>> from sklhep.weights import check_sample_weight
+    >>> check_sample_weight([1, -0.5, 2], 3)  # negative NLO weights are accepted
+    array([ 1. , -0.5,  2. ])
+    >>> check_sample_weight(None, 3)
+    array([1., 1., 1.])
+    >>> check_sample_weight([1.0, float("nan")], 2)
+    Traceback (most recent call last):
+    ...
+    ValueError: sample_weight contains 1 non-finite value(s) (NaN first at index 1)...
     """
     check_weight_index(sample_weight, X, name=name)
     n_samples = int(X) if isinstance(X, numbers.Integral) else _num_samples(X)
@@ -222,7 +234,18 @@ def check_weight_index(sample_weight: Any, X: Any, *, name: str = "sample_weight
 
 
 def check_negative_weight_policy(policy: str) -> str:
-    """Return ``policy`` if it names a negative-weight policy, else raise ValueError."""
+    """Return ``policy`` if it names a negative-weight policy, else raise ValueError.
+
+    Examples
+    --------
+    >>> from sklhep.weights import check_negative_weight_policy
+    >>> check_negative_weight_policy("clip")
+    'clip'
+    >>> check_negative_weight_policy("flip")
+    Traceback (most recent call last):
+    ...
+    ValueError: negative_weights='flip' is not one of ['keep', 'abs', 'drop', 'clip'].
+    """
     if policy not in NEGATIVE_WEIGHT_POLICIES:
         raise ValueError(
             f"negative_weights={policy!r} is not one of {list(NEGATIVE_WEIGHT_POLICIES)}."
@@ -231,7 +254,17 @@ def check_negative_weight_policy(policy: str) -> str:
 
 
 def has_negative_weights(sample_weight: NDArray[np.floating]) -> bool:
-    """Whether any weight is negative."""
+    """Whether any weight is negative.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklhep.weights import has_negative_weights
+    >>> has_negative_weights(np.array([1.0, -0.2, 0.5]))
+    True
+    >>> has_negative_weights(np.ones(3))
+    False
+    """
     return bool(np.any(sample_weight < 0))
 
 
@@ -282,6 +315,17 @@ def check_net_weight(
     why : str, default=None
         What a non-positive net weight breaks and how to fix it, for the message; by
         default the training messages.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklhep.weights import check_net_weight
+    >>> w = np.array([1.0, -0.5, 2.0, 2.0])
+    >>> check_net_weight(w, y=[0, 0, 1, 1])  # both classes have a positive net weight
+    >>> check_net_weight(np.array([1.0, -1.5, 2.0, 2.0]), y=[0, 0, 1, 1])
+    Traceback (most recent call last):
+    ...
+    ValueError: In the training data, class 0 has net sample weight -0.5 <= 0 ...
     """
     w = np.asarray(sample_weight, dtype=np.float64)
     negative = (w < 0).astype(np.float64)
@@ -304,6 +348,16 @@ def net_weight(
     For every quantity normalised by a net weight (a weighted mean loss, a CDF, an
     efficiency, a histogram density). ``what`` names the weights and ``why`` says what a
     non-positive sum breaks, for the message.
+
+    Examples
+    --------
+    >>> from sklhep.weights import net_weight
+    >>> net_weight([1.0, -0.25, 0.5])
+    1.25
+    >>> net_weight([1.0, -2.0], what="the validation sample")
+    Traceback (most recent call last):
+    ...
+    ValueError: The total net sample weight of the validation sample is -1 <= 0 ...
     """
     w = np.asarray(sample_weight, dtype=np.float64)
     total = float(w.sum())
@@ -561,6 +615,18 @@ def plan_training_weights(
     Returns
     -------
     WeightPlan
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklhep.weights import WeightSums, plan_training_weights
+    >>> w, y = np.array([1.0, -0.5, 2.0, 2.0]), np.array([0, 0, 1, 1])
+    >>> sums = WeightSums.from_weights(w, y, n_groups=2)
+    >>> plan = plan_training_weights(sums, "clip", classes=[0, 1])
+    >>> plan.transform, plan.factors  # max(w, 0), rescaled to keep each class's net weight
+    ('zero_negative', array([0.5, 1. ]))
+    >>> plan.apply(w, y)
+    array([0.5, 0. , 2. , 2. ])
     """
     check_negative_weight_policy(negative_weights)
     # ``net`` is each group's net weight after the policy ("clip" restores the original)
@@ -651,6 +717,21 @@ def apply_negative_weight_policy(
         The weights to train with. For ``"drop"`` only the kept events' weights.
     mask : ndarray of bool of shape (n_samples,) or None
         The events kept, or ``None`` when every event is kept.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklhep.weights import apply_negative_weight_policy
+    >>> w = np.array([1.0, -0.5, 2.0])
+    >>> apply_negative_weight_policy(w, "keep")
+    (array([ 1. , -0.5,  2. ]), None)
+    >>> apply_negative_weight_policy(w, "abs")
+    (array([1. , 0.5, 2. ]), None)
+    >>> apply_negative_weight_policy(w, "drop")
+    (array([1., 2.]), array([ True, False,  True]))
+    >>> weights, _ = apply_negative_weight_policy(w, "clip")  # keeps the net weight 2.5
+    >>> np.round(weights, 4), round(float(weights.sum()), 4)
+    (array([0.8333, 0.    , 1.6667]), 2.5)
     """
     w = np.asarray(sample_weight, dtype=np.float64)
     uniques, inverse = (None, None) if groups is None else _group_codes(groups)
@@ -687,6 +768,18 @@ def balanced_class_weight(
     Returns
     -------
     ndarray of shape (n_samples,)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklhep.weights import balanced_class_weight
+    >>> y = np.array([0, 0, 1, 1])
+    >>> w = np.array([1.0, -0.5, 2.0, 2.0])  # net weights: 0.5 (class 0), 4 (class 1)
+    >>> balanced = balanced_class_weight(y, w)
+    >>> balanced
+    array([ 4., -2.,  1.,  1.])
+    >>> float(balanced[y == 0].sum()), float(balanced[y == 1].sum())
+    (2.0, 2.0)
     """
     w = np.asarray(sample_weight, dtype=np.float64)
     if class_weight is None:
@@ -735,6 +828,15 @@ def effective_sample_size(sample_weight: ArrayLike) -> float:
     on a weighted mean (L. Kish, *Survey Sampling*, Wiley, 1965). Cancelling positive and
     negative weights reduce it: with a fraction :math:`f` of weights :math:`-1` among
     :math:`+1`, it is :math:`n(1-2f)^2`. Returns 0 for all-zero weights.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklhep.weights import effective_sample_size
+    >>> effective_sample_size(np.ones(4))
+    4.0
+    >>> effective_sample_size([1.0, 1.0, 1.0, -1.0])  # n (1 - 2f)^2 with f = 1/4
+    1.0
     """
     w = np.asarray(sample_weight, dtype=np.float64)
     sum_sq = float(np.dot(w, w))
@@ -754,6 +856,20 @@ def check_effective_sample_size(
 
     For classifiers (``y`` given) each class is checked on its own. Returns the effective
     sample size of the whole sample.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> import numpy as np
+    >>> from sklhep.weights import check_effective_sample_size
+    >>> check_effective_sample_size(np.ones(10))
+    10.0
+    >>> w = np.array([1.0, -1.0] * 50 + [1.0])  # 101 events, almost all cancelling
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     ess = check_effective_sample_size(w)
+    >>> ess, caught[0].category.__name__
+    (0.009900990099009901, 'LowEffectiveSampleSizeWarning')
     """
     w = np.asarray(sample_weight, dtype=np.float64)
     ess = effective_sample_size(w)
@@ -831,6 +947,18 @@ def prepare_training_weights(
     -------
     PreparedWeights
         ``(sample_weight, mask)``; apply ``mask`` to X and y when it is not ``None``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklhep.weights import prepare_training_weights
+    >>> X, y = np.zeros((4, 2)), np.array([0, 0, 1, 1])
+    >>> w = np.array([1.0, -0.5, 2.0, 2.0])
+    >>> prepared = prepare_training_weights(w, X, y, classifier=True, negative_weights="drop")
+    >>> prepared.sample_weight, prepared.mask  # train on X[mask], y[mask]
+    (array([1., 2., 2.]), array([ True, False,  True,  True]))
+    >>> prepare_training_weights(w, X, y, classifier=True, normalize="unit").sample_weight
+    array([ 0.22222222, -0.11111111,  0.44444444,  0.44444444])
     """
     w = check_sample_weight(sample_weight, X)
     labels = np.asarray(y) if (classifier and y is not None) else None
@@ -857,7 +985,14 @@ def prepare_training_weights(
 def weighted_mean(
     x: ArrayLike, sample_weight: ArrayLike | None = None, *, axis: int = 0
 ) -> NDArray[np.float64] | float:
-    """Weighted mean :math:`\\sum w x / \\sum w` along ``axis``; the net sum must be positive."""
+    """Weighted mean :math:`\\sum w x / \\sum w` along ``axis``; the net sum must be positive.
+
+    Examples
+    --------
+    >>> from sklhep.weights import weighted_mean
+    >>> float(weighted_mean([1.0, 2.0, 3.0, 4.0], [1.0, 1.0, -0.5, 1.0]))  # 5.5 / 2.5
+    2.2
+    """
     x = np.asarray(x, dtype=np.float64)
     w = check_sample_weight(sample_weight, x.shape[axis])
     total = net_weight(w, why="A weighted mean needs a positive net weight.")
@@ -871,6 +1006,14 @@ def weighted_std(
 
     With negative weights the weighted variance of a finite sample can come out negative
     (a statistical fluctuation); it is clipped at zero.
+
+    Examples
+    --------
+    >>> from sklhep.weights import weighted_std
+    >>> round(float(weighted_std([1.0, 2.0, 3.0, 4.0], [1.0, 1.0, -0.5, 1.0])), 4)
+    1.3266
+    >>> float(weighted_std([1.0, 2.0, 3.0], [1.0, 1.0, -0.5]))  # negative variance, clipped
+    0.0
     """
     x = np.asarray(x, dtype=np.float64)
     w = check_sample_weight(sample_weight, x.shape[axis])
@@ -905,6 +1048,15 @@ def weighted_quantile(
     Returns
     -------
     float or ndarray of the shape of ``q``
+
+    Examples
+    --------
+    >>> from sklhep.weights import weighted_quantile
+    >>> x, w = [1.0, 2.0, 3.0, 4.0], [1.0, -0.5, 1.0, 1.0]
+    >>> weighted_quantile(x, 0.5, w)
+    3.0
+    >>> weighted_quantile(x, [0.25, 0.75], w)
+    array([1., 4.])
     """
     x = np.asarray(x, dtype=np.float64).ravel()
     w = check_sample_weight(sample_weight, x.shape[0])

@@ -237,6 +237,17 @@ def signal_posterior(
     proba : ndarray of shape (n_events,)
         The posterior under the net (signed-weight) distributions: the best possible
         classifier output. Its weighted ROC AUC is the best achievable AUC.
+
+    Examples
+    --------
+    >>> from sklhep.datasets import make_signal_background, signal_posterior
+    >>> from sklhep.metrics import roc_auc_score
+    >>> df = make_signal_background(2000, n_features=4, random_state=0)
+    >>> best = signal_posterior(df)  # P(signal | x) from the exact net densities
+    >>> best.shape
+    (2000,)
+    >>> round(roc_auc_score(df["label"], best, sample_weight=df["weight"]), 4)  # the best AUC
+    0.8876
     """
     return _truth_of(X, truth).signal_posterior(X)
 
@@ -248,6 +259,17 @@ def class_posterior(
 
     Works for :func:`make_signal_background` and :func:`make_multiclass` samples; ``truth``
     defaults to ``X.attrs["truth"]``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklhep.datasets import class_posterior, make_multiclass
+    >>> df = make_multiclass(3000, n_classes=3, n_features=4, random_state=0)
+    >>> proba = class_posterior(df)
+    >>> proba.shape, bool(np.allclose(proba.sum(axis=1), 1.0))
+    ((3000, 3), True)
+    >>> df.attrs["truth"].class_names  # the columns of proba
+    ('background', 'signal_m125', 'signal_m200')
     """
     return _truth_of(X, truth).posterior(X)
 
@@ -472,6 +494,19 @@ def make_multiclass(
         Feature columns, ``weight``, ``label`` (0..n_classes-1), ``sample`` (the class
         names), ``event``; ``df.attrs["truth"]`` holds the exact densities and
         :func:`class_posterior`.
+
+    Examples
+    --------
+    >>> from sklhep.datasets import make_multiclass
+    >>> df = make_multiclass(3000, n_classes=3, n_features=4, random_state=0)
+    >>> list(df.columns)
+    ['m_jj', 'lep_pt', 'lep_eta', 'met', 'weight', 'label', 'sample', 'event']
+    >>> df["sample"].cat.categories.tolist()
+    ['background', 'signal_m125', 'signal_m200']
+    >>> df.groupby("label")["weight"].sum().round(4).tolist()  # net weight = events per class
+    [1000.0, 1000.0, 1000.0]
+    >>> round(float((df["weight"] < 0).mean()), 3)  # negative_fraction=0.1 by default
+    0.1
     """
     if class_fractions is None:
         fractions = np.full(n_classes, 1.0 / n_classes)
@@ -539,6 +574,17 @@ def make_momentum_regression(
         Feature columns, ``target`` (true :math:`p_T` in GeV), ``weight``, ``event``.
         ``df.attrs["truth"].marginal_density("target", x)`` is the exact net density of the
         target.
+
+    Examples
+    --------
+    >>> from sklhep.datasets import make_momentum_regression
+    >>> df = make_momentum_regression(1000, n_features=4, random_state=0)
+    >>> list(df.columns)
+    ['mu_pt_meas', 'mu_eta', 'mu_phi', 'n_hits', 'target', 'weight', 'event']
+    >>> round(float(df["weight"].sum()), 4), round(float((df["weight"] < 0).mean()), 3)
+    (1000.0, 0.1)
+    >>> bool(df["target"].between(10.0, 1000.0).all())  # true muon pT in GeV
+    True
     """
     rng = to_generator(random_state)
 

@@ -130,15 +130,42 @@ def read_root_dask(
 
     Examples
     --------
-    >>> from distributed import Client, LocalCluster  # doctest: +SKIP
-    >>> client = Client(LocalCluster(n_workers=2))  # doctest: +SKIP
-    >>> ddf = read_root_dask(  # doctest: +SKIP
-    ...     {"sig": "sig_*.root", "bkg": "bkg_*.root"}, tree="Events",
-    ...     branches=["MET_pt", "Jet_pt[0]", "n(Jet_pt)"], weight="genWeight",
-    ...     step_size=500_000,
+    >>> import os, tempfile
+    >>> import awkward as ak
+    >>> import numpy as np
+    >>> import uproot
+    >>> def make_file(path, met, weight, jet_pt):  # a tiny NanoAOD-like file
+    ...     with uproot.recreate(path) as f:
+    ...         branches = {"MET_pt": "float64", "genWeight": "float64", "Jet_pt": "var * float64"}
+    ...         f.mktree("Events", branches).extend(
+    ...             {"MET_pt": np.array(met), "genWeight": np.array(weight),
+    ...              "Jet_pt": ak.Array(jet_pt)}
+    ...         )
+    >>> tmp = tempfile.mkdtemp()
+    >>> sig, bkg = os.path.join(tmp, "sig.root"), os.path.join(tmp, "bkg.root")
+    >>> make_file(sig, [55.0, 80.0, 120.0], [1.0, -0.5, 1.0], [[90.0, 40.0], [150.0], []])
+    >>> make_file(bkg, [20.0, 35.0], [2.0, 2.0], [[30.0], [45.0, 25.0, 20.0]])
+    >>> from sklhep.io import read_root_dask
+    >>> ddf = read_root_dask(
+    ...     {"sig": sig, "bkg": bkg}, tree="Events", branches=["MET_pt", "n(Jet_pt)"],
+    ...     weight="genWeight", labels={"sig": 1, "bkg": 0},
     ... )
-    >>> X = ddf[["MET_pt", "Jet_pt[0]", "n(Jet_pt)"]]  # doctest: +SKIP
-    >>> y, w = ddf["label"], ddf["weight"]  # doctest: +SKIP
+    >>> ddf.npartitions  # one per file; nothing is read yet
+    2
+    >>> X, y, w = ddf[["MET_pt", "n(Jet_pt)"]], ddf["label"], ddf["weight"]
+    >>> float(w.sum().compute())  # the net weight: 1.5 (sig) + 4 (bkg)
+    5.5
+    >>> ddf.compute()  # doctest: +NORMALIZE_WHITESPACE
+       MET_pt  n(Jet_pt)  weight  label sample
+    0    55.0          2     1.0      1    sig
+    1    80.0          1    -0.5      1    sig
+    2   120.0          0     1.0      1    sig
+    3    20.0          1     2.0      0    bkg
+    4    35.0          3     2.0      0    bkg
+    >>> import shutil; shutil.rmtree(tmp)
+
+    On a cluster, start a ``distributed.Client`` first (``docs/distributed.md``); the
+    partitions are then read by its workers.
     """
     extras.dask()  # a clear error naming the 'dask' extra when Dask is missing
     import dask.dataframe as dd

@@ -608,12 +608,39 @@ def read_root(
 
     Examples
     --------
-    >>> df = read_root(  # doctest: +SKIP
-    ...     {"sig": "sig_Events.root", "bkg1": "bkg1_Events.root", "bkg2": "bkg2_Events.root"},
-    ...     tree="tree",
-    ...     branches=["pt", "mass", "eta"],
+    >>> import os, tempfile
+    >>> import awkward as ak
+    >>> import numpy as np
+    >>> import uproot
+    >>> def make_file(path, met, weight, jet_pt):  # a tiny NanoAOD-like file
+    ...     with uproot.recreate(path) as f:
+    ...         branches = {"MET_pt": "float64", "genWeight": "float64", "Jet_pt": "var * float64"}
+    ...         f.mktree("Events", branches).extend(
+    ...             {"MET_pt": np.array(met), "genWeight": np.array(weight),
+    ...              "Jet_pt": ak.Array(jet_pt)}
+    ...         )
+    >>> tmp = tempfile.mkdtemp()
+    >>> sig, bkg = os.path.join(tmp, "sig.root"), os.path.join(tmp, "bkg.root")
+    >>> make_file(sig, [55.0, 80.0, 120.0], [1.0, -0.5, 1.0], [[90.0, 40.0], [150.0], []])
+    >>> make_file(bkg, [20.0, 35.0], [2.0, 2.0], [[30.0], [45.0, 25.0, 20.0]])
+    >>> from sklhep.io import read_root
+    >>> df = read_root(
+    ...     {"sig": sig, "bkg": bkg}, tree="Events",
+    ...     branches=["MET_pt", "Jet_pt[0]", "n(Jet_pt)"], weight="genWeight",
+    ...     labels={"sig": 1, "bkg": 0},
     ... )
-    >>> X, y, w = df[["pt", "mass", "eta"]], df["label"], df["weight"]  # doctest: +SKIP
+    >>> df  # doctest: +NORMALIZE_WHITESPACE
+       MET_pt  Jet_pt[0]  n(Jet_pt)  weight  label sample
+    0    55.0       90.0          2     1.0      1    sig
+    1    80.0      150.0          1    -0.5      1    sig
+    2   120.0        NaN          0     1.0      1    sig
+    3    20.0       30.0          1     2.0      0    bkg
+    4    35.0       45.0          3     2.0      0    bkg
+    >>> X, y, w = df[["MET_pt", "Jet_pt[0]", "n(Jet_pt)"]], df["label"], df["weight"]
+    >>> read_root({"sig": sig, "bkg": bkg}, tree="Events", branches=["MET_pt"],
+    ...           cut="MET_pt > 30")["sample"].tolist()
+    ['sig', 'sig', 'sig', 'bkg']
+    >>> import shutil; shutil.rmtree(tmp)
     """
     return _read_root(
         _Request.build(
@@ -729,14 +756,35 @@ def iterate_root(
     --------
     Out-of-core training of any estimator with ``partial_fit``:
 
+    >>> import os, tempfile
+    >>> import awkward as ak
+    >>> import numpy as np
+    >>> import uproot
+    >>> def make_file(path, met, weight, jet_pt):  # a tiny NanoAOD-like file
+    ...     with uproot.recreate(path) as f:
+    ...         branches = {"MET_pt": "float64", "genWeight": "float64", "Jet_pt": "var * float64"}
+    ...         f.mktree("Events", branches).extend(
+    ...             {"MET_pt": np.array(met), "genWeight": np.array(weight),
+    ...              "Jet_pt": ak.Array(jet_pt)}
+    ...         )
+    >>> tmp = tempfile.mkdtemp()
+    >>> sig, bkg = os.path.join(tmp, "sig.root"), os.path.join(tmp, "bkg.root")
+    >>> make_file(sig, [55.0, 80.0, 120.0], [1.0, -0.5, 1.0], [[90.0, 40.0], [150.0], []])
+    >>> make_file(bkg, [20.0, 35.0], [2.0, 2.0], [[30.0], [45.0, 25.0, 20.0]])
     >>> from sklearn.linear_model import SGDClassifier
-    >>> clf = SGDClassifier(loss="log_loss")
-    >>> for chunk in iterate_root(  # doctest: +SKIP
-    ...     {"sig": "sig.root", "bkg": "bkg.root"}, tree="tree", branches=["pt", "eta"],
-    ...     weight="genWeight", step_size=50_000,
+    >>> from sklhep.io import iterate_root
+    >>> clf = SGDClassifier(loss="log_loss", random_state=0)
+    >>> n_events = 0
+    >>> for chunk in iterate_root(
+    ...     {"sig": sig, "bkg": bkg}, tree="Events", branches=["MET_pt", "n(Jet_pt)"],
+    ...     weight="genWeight", labels={"sig": 1, "bkg": 0}, step_size=2,
     ... ):
-    ...     clf.partial_fit(chunk[["pt", "eta"]], chunk["label"], classes=[0, 1],
-    ...                     sample_weight=chunk["weight"])
+    ...     clf = clf.partial_fit(chunk[["MET_pt", "n(Jet_pt)"]], chunk["label"],
+    ...                           classes=[0, 1], sample_weight=chunk["weight"])
+    ...     n_events += len(chunk)
+    >>> n_events
+    5
+    >>> import shutil; shutil.rmtree(tmp)
     """
     if step_size is None:
         raise ValueError("iterate_root needs a step_size (a number of entries or '100 MB').")

@@ -384,7 +384,24 @@ def write_root(
 
     Examples
     --------
-    >>> write_root("scores.root", {"score": clf.predict_proba(X)[:, 1]})  # doctest: +SKIP
+    >>> import os, tempfile
+    >>> import numpy as np
+    >>> import uproot
+    >>> from sklhep.io import write_root
+    >>> tmp = tempfile.mkdtemp()
+    >>> path = os.path.join(tmp, "scores.root")
+    >>> write_root(path, {"score": np.array([0.9, 0.7, 0.8]), "fold": np.array([0, 1, 2])})
+    >>> with uproot.open(path) as f:  # one entry per input event, in order
+    ...     f["scores"].arrays(library="pd")  # doctest: +NORMALIZE_WHITESPACE
+       score  fold
+    0    0.9     0
+    1    0.7     1
+    2    0.8     2
+    >>> write_root(path, {"score_bdt": np.array([0.1, 0.2, 0.3])}, tree="bdt", mode="update")
+    >>> with uproot.open(path) as f:  # the "scores" tree is kept
+    ...     sorted(f.keys(cycle=False))
+    ['bdt', 'scores']
+    >>> import shutil; shutil.rmtree(tmp)
     """
     if mode not in ("recreate", "update"):
         raise ValueError(f"mode must be 'recreate' or 'update', got {mode!r}.")

@@ -49,6 +49,18 @@ def log_loss(
     ----------
     .. [1] C. M. Bishop, "Pattern Recognition and Machine Learning", Springer (2006), section
            4.3.4 (cross-entropy as the negative log-likelihood).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklhep.metrics import log_loss
+    >>> y = np.array([0, 0, 0, 1, 1, 1])
+    >>> p_signal = np.array([0.1, 0.4, 0.35, 0.8, 0.7, 0.2])
+    >>> w = np.array([1.0, -0.5, 1.0, 1.0, 1.0, 0.5])  # one negative NLO weight
+    >>> round(log_loss(y, p_signal, sample_weight=w), 4)
+    0.4163
+    >>> round(log_loss(y, np.column_stack([1 - p_signal, p_signal]), sample_weight=w), 4)
+    0.4163
     """
     y = labels_1d(y_true)
     p = np.asarray(y_prob, dtype=np.float64)

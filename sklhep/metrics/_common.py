@@ -32,6 +32,16 @@ def rescale_weights(w: NDArray[np.float64]) -> tuple[NDArray[np.float64], int]:
     rescaled weights can neither overflow nor underflow: a metric that is invariant to a
     global weight scale gives the same answer for ``w``, ``1e300 * w`` and ``1e-300 * w``.
     ``np.ldexp(w_scaled, e)`` gives the weights back.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklhep.metrics._common import rescale_weights
+    >>> rescale_weights(np.array([3.0, -1.0]))
+    (array([ 0.75, -0.25]), 2)
+    >>> w, e = rescale_weights(np.array([1e300, -5e299]))  # squares would overflow
+    >>> float(np.max(np.abs(w))), e, bool(np.all(np.ldexp(w, e) == [1e300, -5e299]))
+    (0.7466108948025751, 997, True)
     """
     if w.shape[0] == 0:
         return w, 0
@@ -47,7 +57,19 @@ def check_scaled(
 ) -> _T:
     """``check(w)`` on weights rescaled by :func:`rescale_weights`; when it raises, the
     error is reported in the caller's units (``check`` on the original weights), so a
-    message quotes the net weight the caller passed, not the rescaled one."""
+    message quotes the net weight the caller passed, not the rescaled one.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklhep.metrics._common import check_scaled, rescale_weights
+    >>> from sklhep.weights import net_weight
+    >>> w, e = rescale_weights(np.array([1e300, -3e300]))
+    >>> check_scaled(net_weight, w, e)  # the message quotes the caller's net weight
+    Traceback (most recent call last):
+    ...
+    ValueError: The total net sample weight of the sample is -2e+300 <= 0 ...
+    """
     try:
         return check(w)
     except ValueError as exc:
@@ -58,7 +80,19 @@ def check_scaled(
 
 
 def check_finite_1d(x: ArrayLike, name: str) -> NDArray[np.float64]:
-    """Return ``x`` as a finite one-dimensional float64 array, or raise ValueError."""
+    """Return ``x`` as a finite one-dimensional float64 array, or raise ValueError.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklhep.metrics._common import check_finite_1d
+    >>> check_finite_1d([[1], [2]], "y_score")  # a column vector is accepted
+    array([1., 2.])
+    >>> check_finite_1d([1.0, np.nan], "y_score")
+    Traceback (most recent call last):
+    ...
+    ValueError: y_score contains 1 NaN or infinite value(s) (first at index 1); remove or fix ...
+    """
     arr = np.asarray(x)
     if arr.ndim == 2 and arr.shape[1] == 1:
         arr = arr.ravel()
@@ -78,7 +112,14 @@ def check_finite_1d(x: ArrayLike, name: str) -> NDArray[np.float64]:
 
 
 def labels_1d(y_true: ArrayLike) -> NDArray[Any]:
-    """``y_true`` as a one-dimensional array of labels."""
+    """``y_true`` as a one-dimensional array of labels.
+
+    Examples
+    --------
+    >>> from sklhep.metrics._common import labels_1d
+    >>> labels_1d([[0], [1], [1]])
+    array([0, 1, 1])
+    """
     y = np.asarray(y_true)
     if y.ndim == 2 and y.shape[1] == 1:
         y = y.ravel()
@@ -89,7 +130,15 @@ def labels_1d(y_true: ArrayLike) -> NDArray[Any]:
 
 def class_codes(y: NDArray[Any], classes: NDArray[Any]) -> NDArray[np.intp]:
     """Each event's index in ``classes`` (any order), or ``len(classes)`` for a label that
-    is not among them. :math:`O(n \\log K)`, no loop over events."""
+    is not among them. :math:`O(n \\log K)`, no loop over events.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklhep.metrics._common import class_codes
+    >>> class_codes(np.array(["bkg", "sig", "ttbar", "sig"]), np.array(["sig", "bkg"]))
+    array([1, 0, 2, 0])
+    """
     n_classes = classes.shape[0]
     if n_classes == 0:
         return np.zeros(y.shape[0], dtype=np.intp)
@@ -110,6 +159,15 @@ def binary_inputs(
     sorted labels (1 for {0, 1}, True for booleans). The net weight of each class must be
     positive. The weights come back rescaled by a power of two (:func:`rescale_weights`):
     the caller's weights are ``np.ldexp(weight, exponent)``.
+
+    Examples
+    --------
+    >>> from sklhep.metrics._common import binary_inputs
+    >>> is_signal, score, w, e = binary_inputs([0, 1, 1], [0.2, 0.9, 0.6], [1.0, -0.5, 1.0])
+    >>> is_signal, score
+    (array([False,  True,  True]), array([0.2, 0.9, 0.6]))
+    >>> w, e  # rescaled by 2**-e: the caller's weights are np.ldexp(w, e)
+    (array([ 0.5 , -0.25,  0.5 ]), 1)
     """
     y = labels_1d(y_true)
     score = np.asarray(y_score)

@@ -66,6 +66,19 @@ def ks_test(
     -------
     KSResult
         ``(statistic, pvalue)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklhep.metrics import ks_test
+    >>> rng = np.random.default_rng(0)
+    >>> score_train, score_test = rng.normal(size=250), rng.normal(size=250)
+    >>> w_train = np.where(rng.random(250) < 0.1, -0.5, 1.0)  # signed weights, train sample
+    >>> result = ks_test(score_train, score_test, weights_train=w_train)
+    >>> result.pvalue > 0.05  # same distribution: no sign of overtraining
+    True
+    >>> ks_test(score_train, score_test + 0.5).pvalue < 1e-3  # shifted scores
+    True
     """
     x1 = check_finite_1d(scores_train, "scores_train")
     x2 = check_finite_1d(scores_test, "scores_test")

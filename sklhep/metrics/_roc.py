@@ -161,6 +161,21 @@ def roc_curve(
            861.
     .. [2] A. Hoecker et al., "TMVA - Toolkit for Multivariate Data Analysis",
            arXiv:physics/0703039 (the signal-efficiency vs background-rejection curve).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklhep.metrics import roc_curve
+    >>> y = np.array([0, 0, 0, 1, 1, 1])
+    >>> score = np.array([0.1, 0.4, 0.35, 0.8, 0.7, 0.2])
+    >>> w = np.array([1.0, -0.5, 1.0, 1.0, 1.0, 0.5])  # one negative-weight background event
+    >>> roc = roc_curve(y, score, sample_weight=w)
+    >>> np.round(roc.background_efficiency, 4)  # a net efficiency can dip below zero
+    array([ 0.    ,  0.    ,  0.    , -0.3333,  0.3333,  0.3333,  1.    ])
+    >>> roc.signal_efficiency
+    array([0. , 0.4, 0.8, 0.8, 0.8, 1. , 1. ])
+    >>> roc.thresholds
+    array([ inf, 0.8 , 0.7 , 0.4 , 0.35, 0.2 , 0.1 ])
     """
     is_signal, score, w, _ = binary_inputs(y_true, y_score, sample_weight, pos_label)
     keep = w != 0
@@ -236,6 +251,19 @@ def roc_auc_score(
     ValueError
         If a class's net weight is not positive, only one class is present, or the shapes
         do not match.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> y = np.repeat([0, 1], 500)  # 500 background, 500 signal events
+    >>> score = np.r_[rng.normal(0.0, 1.0, 500), rng.normal(1.5, 1.0, 500)]
+    >>> w = np.where(rng.random(1000) < 0.1, -0.5, 1.0)  # about 10 % negative NLO weights
+    >>> from sklhep.metrics import roc_auc_score
+    >>> round(roc_auc_score(y, score, sample_weight=w), 4)
+    0.8671
+    >>> round(roc_auc_score(y, score), 4)  # ignoring the weights biases the AUC
+    0.8552
     """
     if multi_class not in ("ovr", "ovo"):
         raise ValueError(f"multi_class must be 'ovr' or 'ovo', got {multi_class!r}.")
@@ -369,6 +397,17 @@ def background_rejection(
            arXiv:physics/0703039 (background rejection at fixed signal efficiency).
     .. [2] T. Fawcett, "An introduction to ROC analysis", Pattern Recognit. Lett. 27 (2006)
            861.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> y = np.repeat([0, 1], 500)  # 500 background, 500 signal events
+    >>> score = np.r_[rng.normal(0.0, 1.0, 500), rng.normal(1.5, 1.0, 500)]
+    >>> w = np.where(rng.random(1000) < 0.1, -0.5, 1.0)  # about 10 % negative NLO weights
+    >>> from sklhep.metrics import background_rejection
+    >>> round(background_rejection(y, score, sample_weight=w, signal_efficiency=0.5), 4)
+    14.2807
     """
     target = _check_level(signal_efficiency, "signal_efficiency", allow_zero=False)
     roc = roc_curve(y_true, y_score, sample_weight=sample_weight, pos_label=pos_label)
@@ -409,6 +448,17 @@ def signal_efficiency_at(
            arXiv:physics/0703039.
     .. [2] T. Fawcett, "An introduction to ROC analysis", Pattern Recognit. Lett. 27 (2006)
            861.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> y = np.repeat([0, 1], 500)  # 500 background, 500 signal events
+    >>> score = np.r_[rng.normal(0.0, 1.0, 500), rng.normal(1.5, 1.0, 500)]
+    >>> w = np.where(rng.random(1000) < 0.1, -0.5, 1.0)  # about 10 % negative NLO weights
+    >>> from sklhep.metrics import signal_efficiency_at
+    >>> round(signal_efficiency_at(y, score, sample_weight=w, background_efficiency=0.1), 4)
+    0.5817
     """
     target = _check_level(background_efficiency, "background_efficiency", allow_zero=False)
     roc = roc_curve(y_true, y_score, sample_weight=sample_weight, pos_label=pos_label)

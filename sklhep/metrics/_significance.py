@@ -348,6 +348,16 @@ def ams(s: ArrayLike, b: ArrayLike, b_reg: float = 10.0) -> NDArray[np.float64] 
     ValueError
         If an argument is NaN or infinite, ``b < 0``, ``b_reg < 0``, ``b + b_reg <= 0`` or
         ``s + b + b_reg <= 0``.
+
+    Examples
+    --------
+    >>> from sklhep.metrics import ams
+    >>> round(ams(10.0, 100.0), 4)  # the Asimov significance with b + 10
+    0.9395
+    >>> round(ams(3.0, 0.0), 4)  # finite without background, thanks to b_reg
+    0.9064
+    >>> ams([1.0, 5.0], 2.0).round(4)
+    array([0.2848, 1.3574])
     """
     s_arr, b_arr, _ = _as_yields(s, b, None, b_reg=b_reg)
     z = _asimov(s_arr, b_arr, None)
@@ -445,6 +455,18 @@ def max_significance(
            based tests of new physics", Eur. Phys. J. C 71 (2011) 1554, arXiv:1007.1727.
     .. [2] C. Adam-Bourdarios et al., "The Higgs boson machine learning challenge", JMLR W&CP
            42 (2015) 19 (the AMS).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklhep.metrics import max_significance
+    >>> rng = np.random.default_rng(0)
+    >>> y = np.repeat([0, 1], 500)
+    >>> score = np.r_[rng.normal(0.0, 1.0, 500), rng.normal(1.5, 1.0, 500)]
+    >>> w = np.where(rng.random(1000) < 0.1, -0.5, 1.0)  # signed NLO weights
+    >>> scan = max_significance(y, score, sample_weight=w, luminosity=0.1, min_background=1.0)
+    >>> round(scan.cut, 4), round(scan.significance, 4), round(scan.s, 4), round(scan.b, 4)
+    (1.0913, 8.1247, 27.8, 5.25)
     """
     if metric not in ("asimov", "ams", "s_over_sqrt_b"):
         raise ValueError(f"metric must be 'asimov', 'ams' or 's_over_sqrt_b', got {metric!r}.")

@@ -126,6 +126,16 @@ class CrossEvaluator(MetaEstimatorMixin, VersionedStateMixin, BaseEstimator):
     4
     >>> ce.predict_proba(X, groups=event_number).shape  # out-of-fold scores
     (200, 2)
+
+    With signed event weights (about 10 % negative), scored with the same weights:
+
+    >>> from sklhep.metrics import roc_auc_score
+    >>> w = np.where(rng.random(200) < 0.1, -0.5, 1.0)
+    >>> ce = CrossEvaluator(LogisticRegression(), cv=4)
+    >>> ce = ce.fit(X, y, groups=event_number, sample_weight=w)
+    >>> score = ce.predict_proba(X, groups=event_number)[:, 1]
+    >>> round(roc_auc_score(y, score, sample_weight=w), 3)
+    0.998
     """
 
     _parameter_constraints: dict[str, list[Any]] = {  # noqa: RUF012

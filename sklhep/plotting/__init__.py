@@ -10,6 +10,7 @@ from sklhep.plotting._history import plot_feature_importances, plot_history
 from sklhep.plotting._regression import plot_resolution, plot_resolution_vs_target
 from sklhep.plotting._roc import plot_roc
 from sklhep.plotting._scores import plot_score_distributions
+from sklhep.plotting._sculpting import plot_sculpting
 from sklhep.plotting._style import hep_style
 
 __all__ = [
@@ -20,4 +21,5 @@ __all__ = [
     "plot_resolution_vs_target",
     "plot_roc",
     "plot_score_distributions",
+    "plot_sculpting",
 ]

@@ -106,6 +106,23 @@ def plot_history(
     Returns
     -------
     ax : matplotlib Axes
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")  # no display needed
+    >>> import matplotlib.pyplot as plt
+    >>> import numpy as np
+    >>> from sklhep.plotting import plot_history
+    >>> history = [  # an MLP's history_: one dict per epoch
+    ...     {"epoch": 1, "train_loss": 0.60, "valid_loss": 0.62},
+    ...     {"epoch": 2, "train_loss": 0.50, "valid_loss": 0.55},
+    ...     {"epoch": 3, "train_loss": 0.45, "valid_loss": 0.56},
+    ... ]
+    >>> ax = plot_history(history)
+    >>> [t.get_text() for t in ax.get_legend().get_texts()]  # best = lowest validation loss
+    ['train loss', 'valid loss', 'best: 2']
+    >>> plt.close("all")
     """
     if isinstance(history, Mapping):
         series = _series_from_iterations(history, keys)
@@ -183,6 +200,18 @@ def plot_feature_importances(
     Returns
     -------
     ax : matplotlib Axes
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")  # no display needed
+    >>> import matplotlib.pyplot as plt
+    >>> import numpy as np
+    >>> from sklhep.plotting import plot_feature_importances
+    >>> ax = plot_feature_importances({"MET_pt": 0.5, "Jet_pt[0]": 0.3, "n(Jet_pt)": 0.2})
+    >>> [t.get_text() for t in ax.get_yticklabels()]  # most important at the top
+    ['n(Jet_pt)', 'Jet_pt[0]', 'MET_pt']
+    >>> plt.close("all")
     """
     if isinstance(importances, Mapping):
         values = list(importances.values())

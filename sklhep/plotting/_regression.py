@@ -83,6 +83,22 @@ def plot_resolution(
     Returns
     -------
     ax : matplotlib Axes
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")  # no display needed
+    >>> import matplotlib.pyplot as plt
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> pt_true = rng.uniform(20.0, 100.0, 1000)
+    >>> pt_pred = pt_true * rng.normal(0.98, 0.1, 1000)  # 2 % low, 10 % resolution
+    >>> w = np.where(rng.random(1000) < 0.1, -0.5, 1.0)  # signed NLO weights
+    >>> from sklhep.plotting import plot_resolution
+    >>> ax = plot_resolution(pt_true, pt_pred, sample_weight=w, target_label="p_T")
+    >>> [t.get_text() for t in ax.get_legend().get_texts()]
+    ['model: resolution 10.50 %, bias +1.43 %']
+    >>> plt.close("all")
     """
     from sklhep.plotting._style import new_axes
 
@@ -185,6 +201,24 @@ def plot_resolution_vs_target(
     Returns
     -------
     fig : matplotlib Figure
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")  # no display needed
+    >>> import matplotlib.pyplot as plt
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> pt_true = rng.uniform(20.0, 100.0, 1000)
+    >>> pt_pred = pt_true * rng.normal(0.98, 0.1, 1000)  # 2 % low, 10 % resolution
+    >>> w = np.where(rng.random(1000) < 0.1, -0.5, 1.0)  # signed NLO weights
+    >>> from sklhep.plotting import plot_resolution_vs_target
+    >>> fig = plot_resolution_vs_target(
+    ...     pt_true, pt_pred, sample_weight=w, bins=5, target_label="p_T", unit="GeV"
+    ... )
+    >>> [ax.get_ylabel() for ax in fig.axes]
+    ['Relative resolution [%]', 'Relative bias [%]']
+    >>> plt.close("all")
     """
     from sklhep.metrics import bias, resolution
 

@@ -82,6 +82,22 @@ def plot_roc(
     Returns
     -------
     ax : matplotlib Axes
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")  # no display needed
+    >>> import matplotlib.pyplot as plt
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> y = np.repeat([0, 1], 500)  # 500 background, 500 signal events
+    >>> score = np.r_[rng.normal(0.0, 1.0, 500), rng.normal(1.5, 1.0, 500)]
+    >>> w = np.where(rng.random(1000) < 0.1, -0.5, 1.0)  # about 10 % negative NLO weights
+    >>> from sklhep.plotting import plot_roc
+    >>> ax = plot_roc({"MLP": (y, score, w)})  # (y_true, y_score, sample_weight): AUC computed
+    >>> ax.get_yscale(), [t.get_text() for t in ax.get_legend().get_texts()]
+    ('log', ['MLP (AUC = 0.8671)', 'Random guess'])
+    >>> plt.close("all")
     """
     if not isinstance(curves, Mapping) or {"signal_efficiency", "background_efficiency"} <= set(
         curves

@@ -61,6 +61,30 @@ def plot_score_distributions(
     Returns
     -------
     ax : matplotlib Axes
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")  # no display needed
+    >>> import matplotlib.pyplot as plt
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> y = np.repeat([0, 1], 500)  # 500 background, 500 signal events
+    >>> score = np.r_[rng.normal(0.0, 1.0, 500), rng.normal(1.5, 1.0, 500)]
+    >>> w = np.where(rng.random(1000) < 0.1, -0.5, 1.0)  # about 10 % negative NLO weights
+    >>> from sklhep.plotting import plot_score_distributions
+    >>> train, test = slice(0, None, 2), slice(1, None, 2)  # every other event
+    >>> ax = plot_score_distributions(
+    ...     score[train], y[train], score[test], y[test],
+    ...     weights_train=w[train], weights_test=w[test],
+    ... )
+    >>> for text in ax.get_legend().get_texts():
+    ...     print(text.get_text())
+    Signal (train)
+    Background (train)
+    Signal (test), KS p = 0.572
+    Background (test), KS p = 0.096
+    >>> plt.close("all")
     """
     s_tr, s_te = as_1d(score_train, "score_train"), as_1d(score_test, "score_test")
     y_tr, y_te = np.asarray(y_train), np.asarray(y_test)

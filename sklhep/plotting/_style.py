@@ -45,6 +45,21 @@ def hep_style(experiment: str = "ATLAS") -> Iterator[None]:
         with sklhep.plotting.hep_style():
             fig, ax = plt.subplots()
             plot_roc(curves, ax=ax)
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")  # no display needed
+    >>> import matplotlib.pyplot as plt
+    >>> import numpy as np
+    >>> from sklhep.plotting import hep_style, plot_roc
+    >>> with hep_style():
+    ...     fig, ax = plt.subplots()
+    >>> ax = plot_roc({"BDT": {"signal_efficiency": [0.0, 0.5, 1.0],
+    ...                        "background_efficiency": [0.0, 0.05, 1.0]}}, ax=ax)
+    >>> ax.get_yscale()  # background rejection, log scale
+    'log'
+    >>> plt.close("all")
     """
     import matplotlib.pyplot as plt
 
