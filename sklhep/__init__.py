@@ -1,8 +1,9 @@
 """sklhep: scikit-learn estimators and HEP tools that are correct with signed event weights.
 
 The estimators (:class:`MLPClassifier`, :class:`MLPRegressor`, :class:`BDTClassifier`,
-:class:`BDTRegressor`) and :func:`request_sample_weight` are importable from here; they are
-loaded lazily, so ``import sklhep`` does not import torch or xgboost.
+:class:`BDTRegressor`), :func:`request_sample_weight`, and :func:`save` / :func:`load` (safe
+model files, no pickle) are importable from here; they are loaded lazily, so
+``import sklhep`` does not import torch or xgboost.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ _LAZY = {
     "CrossEvaluator": "sklhep.model_selection",
     "EventNumberKFold": "sklhep.model_selection",
     "request_sample_weight": "sklhep.routing",
+    "save": "sklhep._persist",
+    "load": "sklhep._persist",
 }
 
 __all__ = ["__version__", *_LAZY]

@@ -18,6 +18,7 @@ __all__ = [
     "DivergenceError",
     "InconsistentVersionWarning",
     "LowEffectiveSampleSizeWarning",
+    "ModelFormatError",
     "SklhepWarning",
 ]
 
@@ -45,8 +46,11 @@ class ConvergenceWarning(SklhepWarning, _SklearnConvergenceWarning):
 
 
 class InconsistentVersionWarning(SklhepWarning):
-    """A pickled sklhep model is loaded by another sklhep version than the one that saved
-    it (the version is stored in every pickle)."""
+    """A saved model is loaded by other library versions than the ones that saved it.
+
+    Pickles store the sklhep version; files of :func:`sklhep.save` store the sklhep,
+    scikit-learn, torch and xgboost versions.
+    """
 
 
 class DivergenceError(ValueError):
@@ -54,4 +58,13 @@ class DivergenceError(ValueError):
 
     Derives from :class:`ValueError` so that generic ``except ValueError`` handlers and
     scikit-learn's ``error_score`` machinery treat it as a bad-input error.
+    """
+
+
+class ModelFormatError(ValueError):
+    """A file given to :func:`sklhep.load` is not an sklhep model file.
+
+    Raised for pickles (which :func:`sklhep.load` never unpickles, as that runs code),
+    other zip archives, truncated or corrupt files, and files naming a class outside the
+    allow-list of :func:`sklhep.save`.
     """

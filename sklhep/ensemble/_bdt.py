@@ -186,7 +186,15 @@ class _BaseBDT(SampleWeightRequestMixin, VersionedStateMixin, BaseEstimator, ABC
         if result.classes is not None:
             self.classes_ = result.classes
             self.n_classes_ = int(result.classes.shape[0])
-        self.booster_ = result.booster
+        # xgboost's own objective in the booster (the signed fit trains with a custom one):
+        # booster_.predict and its saved files give the estimator's probabilities/values.
+        n_classes = 0 if result.classes is None else int(result.classes.shape[0])
+        objective = getattr(self, "objective", "squared_error")
+        self.booster_ = _trainer.faithful_booster(
+            result.booster,
+            _trainer.native_objective(result.classes is not None, n_classes, objective),
+            result.n_threads,
+        )
         self.history_ = result.history
         self.best_iteration_ = result.best_iteration
         self.n_estimators_ = result.booster.num_boosted_rounds()
@@ -306,7 +314,10 @@ class BDTClassifier(ClassifierMixin, _BaseBDT):
         Number of classes.
     booster_ : xgboost.Booster
         The trained booster (with early stopping, truncated to the best round). It
-        returns raw scores: use the estimator's methods for probabilities.
+        carries xgboost's own objective (``binary:logistic``, ``multi:softprob`` or the
+        regression loss's), whatever objective trained it, so ``booster_.predict`` and
+        a file written by ``booster_.save_model`` and read by plain xgboost give the
+        estimator's probabilities or values (see ``docs/deployment.md``).
     n_estimators_ : int
         Number of boosting rounds kept.
     best_iteration_ : int
@@ -540,7 +551,10 @@ default="squared_error"
     ----------
     booster_ : xgboost.Booster
         The trained booster (with early stopping, truncated to the best round). It
-        returns raw scores: use the estimator's methods for probabilities.
+        carries xgboost's own objective (``binary:logistic``, ``multi:softprob`` or the
+        regression loss's), whatever objective trained it, so ``booster_.predict`` and
+        a file written by ``booster_.save_model`` and read by plain xgboost give the
+        estimator's probabilities or values (see ``docs/deployment.md``).
     n_estimators_ : int
         Number of boosting rounds kept.
     best_iteration_ : int

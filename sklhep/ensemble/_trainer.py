@@ -12,6 +12,7 @@ reads an estimator.
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,6 +20,7 @@ from typing import Any
 import numpy as np
 import xgboost
 from numpy.typing import NDArray
+from scipy.special import expit
 from sklearn.utils.validation import check_random_state
 
 from sklhep._device import resolve_device
@@ -40,7 +42,14 @@ from sklhep.ensemble._objectives import (
 )
 from sklhep.weights import has_negative_weights, prepare_training_weights, weighted_std
 
-__all__ = ["BoostingConfig", "FitResult", "make_loss", "train"]
+__all__ = [
+    "BoostingConfig",
+    "FitResult",
+    "faithful_booster",
+    "make_loss",
+    "native_objective",
+    "train",
+]
 
 #: Above this many training events, the fast path's training metric uses a random subset.
 MAX_TRAIN_EVAL = 10_000
@@ -458,3 +467,81 @@ def to_cpu(booster: xgboost.Booster, n_threads: int) -> xgboost.Booster:
     stays portable to machines without CUDA."""
     booster.set_param({"device": "cpu", "nthread": n_threads})
     return booster
+
+
+#: xgboost's JSON configuration of each native objective (as xgboost 3 writes it), for
+#: :func:`faithful_booster`.
+_OBJECTIVE_CONFIGS: dict[str, dict[str, Any]] = {
+    "binary:logistic": {"reg_loss_param": {"scale_pos_weight": "1"}},
+    "multi:softprob": {},  # softmax_multiclass_param is added with the number of classes
+    "reg:squarederror": {"reg_loss_param": {"scale_pos_weight": "1"}},
+    "reg:absoluteerror": {},
+    "reg:pseudohubererror": {"pseudo_huber_param": {"huber_slope": "1"}},
+}
+
+
+def native_objective(classifier: bool, n_classes: int, objective: str = "squared_error") -> str:
+    """xgboost's built-in objective equivalent to a task's loss.
+
+    Parameters
+    ----------
+    classifier : bool
+    n_classes : int
+        Number of classes (classifiers).
+    objective : str, default="squared_error"
+        A key of :data:`~sklhep.ensemble._objectives.LOSSES` (regressors).
+
+    Returns
+    -------
+    str
+        ``"binary:logistic"``, ``"multi:softprob"`` or the regression loss's objective.
+    """
+    if classifier:
+        return "binary:logistic" if n_classes == 2 else "multi:softprob"
+    return LOSSES[objective].native_objective
+
+
+def faithful_booster(booster: xgboost.Booster, objective: str, n_threads: int) -> xgboost.Booster:
+    """The booster relabelled with xgboost's own ``objective``, so that it is a faithful
+    stand-alone model.
+
+    A fit with the signed-weight (custom) objective leaves xgboost's default objective in
+    the booster (``reg:squarederror``, or ``multi:softmax`` with classes), and its
+    ``base_score`` is a margin. Plain xgboost, a saved JSON/UBJSON file and converters
+    (onnxmltools, ...) would then return raw margins or class indices. The trees do not
+    depend on the objective: only the objective and ``base_score`` (a probability for
+    ``binary:logistic``, a margin for the others) are rewritten, so ``booster.predict``
+    gives the estimator's probabilities (classifiers) and values (regressors). The margin
+    of ``binary:logistic`` goes through the probability and back, which may move it by
+    one float32 rounding step (~1e-7).
+
+    Parameters
+    ----------
+    booster : xgboost.Booster
+    objective : str
+        The native objective (see :func:`native_objective`).
+    n_threads : int
+        Threads of the returned booster.
+
+    Returns
+    -------
+    xgboost.Booster
+        ``booster`` itself when it already carries ``objective``, else a new booster.
+    """
+    # the configuration (no trees) is cheap to read; the model only when it must change
+    if json.loads(booster.save_config())["learner"]["objective"].get("name") == objective:
+        return booster
+    model = json.loads(booster.save_raw("json"))
+    learner = model["learner"]
+    params = learner["learner_model_param"]
+    base = [float(v) for v in json.loads(params["base_score"])]
+    config: dict[str, Any] = {"name": objective, **_OBJECTIVE_CONFIGS[objective]}
+    if objective == "binary:logistic":
+        # xgboost stores base_score as a probability for the logistic loss
+        base = [float(np.float32(expit(np.float64(b)))) for b in base]
+    elif objective == "multi:softprob":
+        config["softmax_multiclass_param"] = {"num_class": params["num_class"]}
+    params["base_score"] = "[" + ",".join(repr(b) for b in base) + "]"
+    learner["objective"] = config
+    out = xgboost.Booster(model_file=bytearray(json.dumps(model).encode()))
+    return to_cpu(out, n_threads)
