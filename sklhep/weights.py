@@ -93,6 +93,7 @@ __all__ = [
     "normalize_weights",
     "plan_training_weights",
     "prepare_training_weights",
+    "signed_leaf_weight",
     "weighted_mean",
     "weighted_quantile",
     "weighted_std",
@@ -843,6 +844,54 @@ def effective_sample_size(sample_weight: ArrayLike) -> float:
     if sum_sq == 0.0:
         return 0.0
     return float(w.sum()) ** 2 / sum_sq
+
+
+#: ``min_child_weight="auto"``'s scale: a leaf must hold this many times the mean
+#: per-event Hessian times the statistics that cancellations cost (measured on the Z+jets
+#: NLO sample; ``benchmarks/defaults_signed.py``).
+SIGNED_LEAF_SCALE = 200.0
+
+
+def signed_leaf_weight(
+    sums: WeightSums, factors: ArrayLike | None = None, *, classifier: bool = True
+) -> float:
+    r"""The least Hessian sum of a leaf that a signed-weight BDT fit needs (``"auto"``).
+
+    .. math::
+
+        \max\Bigl(1,\; 200\, \bar h_0 \Bigl[\Bigl(\frac{\sum |w|}{\sum w}\Bigr)^2 - 1\Bigr]\Bigr)
+
+    over the training weights (``factors[g]`` times each group's sums). The bracket is the
+    statistics lost to cancelling weights (it is 0 without negative weights, so the result
+    is then 1, xgboost's default); :math:`\bar h_0` is the mean Hessian per event at the
+    starting score: :math:`\frac{1}{K}\sum_k \pi_k (1 - \pi_k)` over the classes' net
+    fractions :math:`\pi_k` for a classifier (:math:`\pi(1-\pi)` for two classes), 1 for a
+    regressor. A Hessian sum, not a count of events: with unbalanced classes a fixed
+    ``min_child_weight`` of 10-100 can forbid every split, which this scaling avoids.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklhep.weights import WeightSums, signed_leaf_weight
+    >>> w, y = np.array([1.0, 1.0, -0.5, 1.0, 1.0, -0.5]), np.array([0, 0, 0, 1, 1, 1])
+    >>> round(signed_leaf_weight(WeightSums.from_weights(w, y, 2)), 1)
+    88.9
+    >>> signed_leaf_weight(WeightSums.from_weights(np.ones(6), y, 2))
+    1.0
+    """
+    f = np.ones_like(sums.net) if factors is None else np.asarray(factors, dtype=np.float64)
+    net = f * sums.net
+    absolute = f * (2.0 * sums.positive - sums.net)
+    total = float(net.sum())
+    if not np.any(sums.n_negative > 0) or total <= 0.0:
+        return 1.0
+    inflation = (float(absolute.sum()) / total) ** 2 - 1.0
+    if classifier:
+        pi = net / total
+        h0 = float(np.mean(pi * (1.0 - pi))) if pi.shape[0] > 2 else float(pi[0] * (1 - pi[0]))
+    else:
+        h0 = 1.0
+    return max(1.0, SIGNED_LEAF_SCALE * h0 * max(inflation, 0.0))
 
 
 def check_effective_sample_size(

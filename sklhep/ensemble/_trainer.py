@@ -40,7 +40,13 @@ from sklhep.ensemble._objectives import (
     SignedObjective,
     SoftmaxCrossEntropy,
 )
-from sklhep.weights import has_negative_weights, prepare_training_weights, weighted_std
+from sklhep.weights import (
+    WeightSums,
+    has_negative_weights,
+    prepare_training_weights,
+    signed_leaf_weight,
+    weighted_std,
+)
 
 __all__ = [
     "BoostingConfig",
@@ -84,15 +90,24 @@ class BoostingConfig:
             self.early_stopping, n_samples
         )
 
+    def resolve_min_child_weight(self, sums: WeightSums, factors: Any = None) -> float:
+        """``min_child_weight`` for training weights with these sums (``"auto"`` resolved:
+        :func:`sklhep.weights.signed_leaf_weight`)."""
+        value = self.booster["min_child_weight"]
+        if value == "auto":
+            return signed_leaf_weight(sums, factors, classifier=self.classifier)
+        return float(value)
+
     def check_signed_min_child_weight(self) -> None:
         """With negative training weights min_child_weight is a leaf's least net weight."""
         value = self.booster["min_child_weight"]
-        if not value > 0:
+        if value != "auto" and not value > 0:
             raise ValueError(
                 f"min_child_weight={value} with negative training weights: on the signed "
                 "path min_child_weight is the least net weight of a leaf, and 0 lets a "
                 "leaf's net weight (its Newton step's denominator) reach ~0. Use "
-                "min_child_weight > 0 (10-100 is good practice with signed weights)."
+                'min_child_weight > 0, or "auto" (the default), which scales it with the '
+                "statistics that cancelling weights cost."
             )
 
     def xgboost_params(self, device: str, n_threads: int | None, seed: int) -> dict[str, Any]:
@@ -101,6 +116,8 @@ class BoostingConfig:
             "tree_method": "hist",
             "device": device,
             **self.booster,
+            # "auto" is resolved on the training weights by the trainer; 1 until then
+            "min_child_weight": self.resolve_min_child_weight(WeightSums.from_weights([])),
             "seed": seed,
             "verbosity": 0,
             "validate_parameters": True,
@@ -131,6 +148,8 @@ class FitResult:
     feature_names_in: NDArray[Any] | None = None
     #: The name of the metric in ``history`` (``"logloss"``, ``"mse"``, ...).
     metric: str = field(default="")
+    #: The ``min_child_weight`` the booster was trained with (``"auto"`` resolved).
+    min_child_weight: float = 1.0
 
 
 def make_loss(config: BoostingConfig, n_classes: int) -> Loss:
@@ -373,6 +392,9 @@ def train(
     margin0 = loss.init_margin(y_tr, w_tr)
     signed = has_negative_weights(w_tr)
     params = config.xgboost_params(device, n_threads, seed)
+    params["min_child_weight"] = config.resolve_min_child_weight(
+        WeightSums.from_weights(w_tr, y_tr if config.classifier else None, max(n_classes, 1))
+    )
     y_label = y_tr.astype(np.float32)
     objective: SignedObjective | None = None
     if signed:
@@ -454,6 +476,7 @@ def train(
         history=history,
         best_iteration=best_iteration,
         signed=signed,
+        min_child_weight=float(params["min_child_weight"]),
         n_threads=n_threads,
         n_features_in=int(X.shape[1]),
         classes=classes,
