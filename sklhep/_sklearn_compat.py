@@ -64,3 +64,19 @@ def multimetric_scorers(scoring: _MultimetricScorer) -> list[_BaseScorer]:
 
 #: The installed scikit-learn version, as a string.
 SKLEARN_VERSION: str = sklearn.__version__
+
+
+# -- appended for sklhep.model_selection.OptunaSearchCV and the unweighted-score checks --
+from sklearn.metrics._scorer import _Scorer  # noqa: E402
+from sklearn.model_selection._search import BaseSearchCV  # noqa: E402
+
+
+def clone_parametrized(estimator: object) -> object:
+    """scikit-learn's default ``clone`` of one estimator (``sklearn.base._clone_parametrized``),
+    for a ``__sklearn_clone__`` that changes one parameter's copy."""
+    from sklearn.base import _clone_parametrized
+
+    return _clone_parametrized(estimator)
+
+
+__all__ += ["BaseSearchCV", "_Scorer", "clone_parametrized"]

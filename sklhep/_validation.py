@@ -89,6 +89,8 @@ def validate_fit_data(
     except (TypeError, ValueError) as exc:
         _reraise_non_numeric(exc, estimator)
         raise
+    # read by sklhep's scorers: scoring a weighted fit without weights warns
+    estimator.fit_used_sample_weight_ = sample_weight is not None
     return (_check_float32_range(X) if float32 else X), y
 
 

@@ -24,8 +24,27 @@ from sklhep._sklearn_compat import (
     multimetric_scorers,
     scorer_accepts_sample_weight,
 )
+from sklhep.exceptions import SklhepWarning
 
-__all__ = ["request_sample_weight"]
+__all__ = [
+    "UnweightedScoreWarning",
+    "check_weight_routing",
+    "request_sample_weight",
+    "scorer_takes_sample_weight",
+]
+
+
+class UnweightedScoreWarning(SklhepWarning):
+    """A score is computed without the event weights that the fit used.
+
+    Emitted by sklhep's scorers (:func:`sklhep.metrics.get_scorer`) when they are called
+    without ``sample_weight`` on a model fitted with weights, by
+    :class:`~sklhep.model_selection.OptunaSearchCV` when routing is disabled and a scorer
+    would not receive the weights, and by :func:`check_weight_routing`. The fix is
+    ``sklearn.set_config(enable_metadata_routing=True)`` plus
+    :func:`request_sample_weight` on the tool (see ``docs/tuning.md``).
+    """
+
 
 _METHODS = ("fit", "partial_fit", "score")
 
@@ -198,3 +217,143 @@ def request_sample_weight(estimator: Any) -> Any:
     with config_context(enable_metadata_routing=True):
         _visit(estimator, set())
     return estimator
+
+
+def _request(obj: Any, method: str) -> Any:
+    """The ``sample_weight`` request of ``obj.<method>`` (True, False, None, or an alias)."""
+    try:
+        routing = obj.get_metadata_routing()
+    except Exception:  # not a consumer
+        return True
+    requests = getattr(getattr(routing, method, None), "requests", None)
+    if requests is None:
+        return True  # a router: its children are checked
+    return requests.get("sample_weight", True)
+
+
+def _scorers_of(estimator: Any) -> list[tuple[str, Any]]:
+    from sklearn.metrics import check_scoring
+
+    scoring = estimator.get_params(deep=False).get("scoring")
+    inner = estimator.get_params(deep=False).get("estimator")
+    if scoring is None:
+        return [("scoring=None (the estimator's score)", inner)]
+    if isinstance(scoring, (str, list, tuple, set, dict)) or not callable(scoring):
+        scorer = check_scoring(inner, scoring=scoring)
+    else:
+        scorer = scoring
+    if isinstance(scorer, _MultimetricScorer):
+        return [(repr(s), s) for s in multimetric_scorers(scorer)]
+    return [(repr(scorer), scorer)]
+
+
+def scorer_takes_sample_weight(scorer: Any) -> bool:
+    """Whether a scorer (or callable ``scoring``) accepts ``sample_weight``."""
+    if isinstance(scorer, _MultimetricScorer):
+        return all(scorer_takes_sample_weight(s) for s in multimetric_scorers(scorer))
+    if isinstance(scorer, _BaseScorer) or hasattr(scorer, "_accept_sample_weight"):
+        return scorer_accepts_sample_weight(scorer)
+    try:
+        return "sample_weight" in inspect.signature(scorer).parameters
+    except (TypeError, ValueError):  # pragma: no cover
+        return False
+
+
+def check_weight_routing(estimator: Any, *, warn: bool = True) -> list[str]:
+    """List the places where ``sample_weight`` would not reach a fit or a score.
+
+    A check to run before ``GridSearchCV(...).fit(X, y, sample_weight=w)`` (or
+    :class:`~sklhep.model_selection.OptunaSearchCV`, ``cross_validate``, a Pipeline):
+
+    * with metadata routing **disabled**: ``cross_validate``, ``cross_val_score``,
+      ``learning_curve`` and ``validation_curve`` score without weights, a Pipeline's
+      ``fit`` does not take ``sample_weight``, and a search's scorer gets the weights only
+      when it accepts them -- each reported;
+    * with routing **enabled**: every object in the estimator tree whose ``fit`` or
+      ``score`` accepts ``sample_weight`` but does not request it, and a search's scorer
+      that does not request it.
+
+    Parameters
+    ----------
+    estimator : estimator object
+        A model, Pipeline or search (``GridSearchCV``, ``RandomizedSearchCV``,
+        ``OptunaSearchCV``).
+    warn : bool, default=True
+        Emit one :class:`UnweightedScoreWarning` listing the problems (with the fix).
+
+    Returns
+    -------
+    problems : list of str
+        Empty when the weights reach every fit and score.
+
+    Examples
+    --------
+    >>> import sklearn
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.model_selection import GridSearchCV
+    >>> from sklhep import request_sample_weight
+    >>> with sklearn.config_context(enable_metadata_routing=True):
+    ...     search = request_sample_weight(
+    ...         GridSearchCV(LogisticRegression(), {"C": [1.0]}, scoring="roc_auc"))
+    ...     check_weight_routing(search)
+    []
+    """
+    problems: list[str] = []
+    is_search = "scoring" in estimator.get_params(deep=False) and hasattr(
+        estimator.get_params(deep=False).get("estimator"), "fit"
+    )
+    if not _routing_enabled():
+        problems.append(
+            "metadata routing is disabled: cross_validate, cross_val_score, "
+            "learning_curve and validation_curve pass no sample_weight to their scorers"
+        )
+        seen: set[int] = set()
+        stack = [estimator]
+        while stack:
+            obj = stack.pop()
+            if id(obj) in seen:
+                continue
+            seen.add(id(obj))
+            if hasattr(obj, "steps"):
+                problems.append(f"{type(obj).__name__}.fit takes no sample_weight without routing")
+            stack.extend(_children(obj))
+        if is_search:
+            for name, scorer in _scorers_of(estimator):
+                target = scorer
+                if name.startswith("scoring=None"):
+                    target = getattr(scorer, "score", None)
+                if target is not None and not scorer_takes_sample_weight(target):
+                    problems.append(f"the search's scorer {name} takes no sample_weight")
+    else:
+        seen = set()
+        stack = [estimator]
+        while stack:
+            obj = stack.pop()
+            if id(obj) in seen:
+                continue
+            seen.add(id(obj))
+            for method in ("fit", "score"):
+                setter = getattr(obj, f"set_{method}_request", None)
+                if setter is None or not _accepts_sample_weight(setter):
+                    continue
+                if _request(obj, method) is not True:
+                    problems.append(
+                        f"{type(obj).__name__}.{method} does not request sample_weight"
+                    )
+            stack.extend(_children(obj))
+        if is_search:
+            for name, scorer in _scorers_of(estimator):
+                if name.startswith("scoring=None"):
+                    continue  # the estimator's score request, checked above
+                if _request(scorer, "score") is not True:
+                    problems.append(f"the search's scorer {name} does not request sample_weight")
+    if problems and warn:
+        warnings.warn(
+            "sample_weight will not reach every fit and score: "
+            + "; ".join(problems)
+            + ". Fix: sklearn.set_config(enable_metadata_routing=True) and "
+            "sklhep.request_sample_weight(estimator) (see docs/tuning.md).",
+            UnweightedScoreWarning,
+            stacklevel=2,
+        )
+    return problems

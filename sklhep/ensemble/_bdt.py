@@ -58,6 +58,7 @@ class _BaseBDT(SampleWeightRequestMixin, VersionedStateMixin, BaseEstimator, ABC
         "n_jobs": [numbers.Integral, None],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
+        "callbacks": [list, None],
     }
 
     def __init__(
@@ -83,6 +84,7 @@ class _BaseBDT(SampleWeightRequestMixin, VersionedStateMixin, BaseEstimator, ABC
         random_state: int | np.random.RandomState | None = None,
         verbose: int = 0,
         early_stopping_rounds: int | str | None = DEPRECATED,
+        callbacks: list[Any] | None = None,
     ) -> None:
         self.n_estimators = n_estimators
         self.max_depth = max_depth
@@ -104,6 +106,7 @@ class _BaseBDT(SampleWeightRequestMixin, VersionedStateMixin, BaseEstimator, ABC
         self.random_state = random_state
         self.verbose = verbose
         self.early_stopping_rounds = early_stopping_rounds
+        self.callbacks = callbacks
 
     # -- hooks for the subclasses -------------------------------------------------------
     @abstractmethod
@@ -152,12 +155,14 @@ class _BaseBDT(SampleWeightRequestMixin, VersionedStateMixin, BaseEstimator, ABC
             n_jobs=self.n_jobs,
             random_state=self.random_state,
             verbose=int(self.verbose),
+            callbacks=tuple(self.callbacks or ()),
             **self._task_config(),
         )
 
     def _fit(self, X: Any, y: Any, sample_weight: ArrayLike | None) -> _BaseBDT:
         config = self._boosting_config()
         if _dask.is_dask_collection(X, y, sample_weight):
+            self.fit_used_sample_weight_ = sample_weight is not None
             result = _dask.train(config, X, y, sample_weight)  # xgboost.dask
         else:
             X, y = validate_fit_data(
@@ -312,6 +317,11 @@ class BDTClassifier(ClassifierMixin, _BaseBDT):
         Deprecated, removed in the next release: use ``early_stopping`` and
         ``n_iter_no_change``. An int k means ``early_stopping=True, n_iter_no_change=k``;
         ``None`` means ``early_stopping=False``.
+    callbacks : list of xgboost.callback.TrainingCallback or None, default=None
+        Extra xgboost callbacks (e.g. :class:`sklhep.model_selection.BDTPruningCallback`),
+        copied at every ``fit`` and run after sklhep's own after every round; sklhep's
+        weighted validation loss is in ``evals_log["sklhep"]["valid_loss"]``. Not used on
+        Dask collections.
     class_weight : "balanced", dict or None, default=None
         ``"balanced"`` rescales each class to the same net weight sum; a dict multiplies
         each class's weights.
@@ -395,6 +405,7 @@ class BDTClassifier(ClassifierMixin, _BaseBDT):
         random_state: int | np.random.RandomState | None = None,
         verbose: int = 0,
         early_stopping_rounds: int | str | None = DEPRECATED,
+        callbacks: list[Any] | None = None,
     ) -> None:
         super().__init__(
             n_estimators=n_estimators,
@@ -417,6 +428,7 @@ class BDTClassifier(ClassifierMixin, _BaseBDT):
             random_state=random_state,
             verbose=verbose,
             early_stopping_rounds=early_stopping_rounds,
+            callbacks=callbacks,
         )
         self.class_weight = class_weight
 
@@ -556,6 +568,11 @@ class BDTRegressor(RegressorMixin, _BaseBDT):
         Deprecated, removed in the next release: use ``early_stopping`` and
         ``n_iter_no_change``. An int k means ``early_stopping=True, n_iter_no_change=k``;
         ``None`` means ``early_stopping=False``.
+    callbacks : list of xgboost.callback.TrainingCallback or None, default=None
+        Extra xgboost callbacks (e.g. :class:`sklhep.model_selection.BDTPruningCallback`),
+        copied at every ``fit`` and run after sklhep's own after every round; sklhep's
+        weighted validation loss is in ``evals_log["sklhep"]["valid_loss"]``. Not used on
+        Dask collections.
     objective : {"squared_error", "absolute_error", "pseudo_huber"}, \
 default="squared_error"
         The loss. ``pseudo_huber`` uses xgboost's slope δ = 1: scale the target so that
@@ -635,6 +652,7 @@ default="squared_error"
         random_state: int | np.random.RandomState | None = None,
         verbose: int = 0,
         early_stopping_rounds: int | str | None = DEPRECATED,
+        callbacks: list[Any] | None = None,
     ) -> None:
         super().__init__(
             n_estimators=n_estimators,
@@ -657,6 +675,7 @@ default="squared_error"
             random_state=random_state,
             verbose=verbose,
             early_stopping_rounds=early_stopping_rounds,
+            callbacks=callbacks,
         )
         self.objective = objective
 

@@ -12,6 +12,7 @@ reads an estimator.
 
 from __future__ import annotations
 
+import copy
 import json
 import time
 from dataclasses import dataclass, field
@@ -83,6 +84,8 @@ class BoostingConfig:
     n_jobs: int | None = None
     random_state: Any = None
     verbose: int = 0
+    #: The user's xgboost TrainingCallbacks, copied at every fit and run after sklhep's.
+    callbacks: tuple[Any, ...] = ()
 
     def stops_early(self, n_samples: int) -> bool:
         """Whether this fit holds out a validation set and stops early."""
@@ -241,6 +244,8 @@ class _HistoryCallback(xgboost.callback.TrainingCallback):
         if self.dvalid is not None and self.valid is not None:
             score = self.loss.metric_value(self._margin(model, self.dvalid), *self.valid)
             self.valid_history.append(score)
+            # sklhep's weighted validation loss, for the user's callbacks (pruning)
+            evals_log.setdefault("sklhep", {}).setdefault("valid_loss", []).append(score)
             msg += f"\tvalidation-{self.loss.metric}:{score:.6g}"
             if score < self.best_score:
                 self.best_score, self.best_iteration = score, epoch
@@ -455,7 +460,7 @@ def train(
         num_boost_round=int(config.n_estimators),
         evals=evals,
         obj=objective,
-        callbacks=[callback],
+        callbacks=[callback, *(copy.deepcopy(cb) for cb in config.callbacks)],
         verbose_eval=False,
     )
     n_rounds = booster.num_boosted_rounds()

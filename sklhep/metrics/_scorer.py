@@ -1,22 +1,29 @@
-"""scikit-learn scorers for the sklhep metrics, with ``sample_weight`` requested."""
+"""scikit-learn scorers for the sklhep metrics, with ``sample_weight`` requested.
+
+The scorers warn (:class:`~sklhep.routing.UnweightedScoreWarning`) when they are called
+without ``sample_weight`` on a model whose ``fit`` used weights
+(``fit_used_sample_weight_``), the silent failure of ``cross_validate`` and
+``cross_val_score`` with metadata routing disabled.
+"""
 
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
 from sklearn import config_context
-from sklearn.metrics import make_scorer
 
+from sklhep._sklearn_compat import _Scorer
 from sklhep.metrics._classification import log_loss
 from sklhep.metrics._regression import bias, resolution
 from sklhep.metrics._roc import background_rejection, roc_auc_score, signal_efficiency_at
 from sklhep.metrics._significance import max_significance
 
-__all__ = ["get_scorer", "get_scorer_names"]
+__all__ = ["fitted_with_sample_weight", "get_scorer", "get_scorer_names"]
 
 _SCORE = ("decision_function", "predict_proba")
 
@@ -66,6 +73,61 @@ def get_scorer_names() -> list[str]:
             "signal_efficiency@<background efficiency>",
         ]
     )
+
+
+def fitted_with_sample_weight(estimator: Any) -> bool:
+    """Whether ``estimator`` (or the last step of a Pipeline, or a search's
+    ``best_estimator_``) was fitted with ``sample_weight``.
+
+    Reads the fitted attribute ``fit_used_sample_weight_`` that sklhep's estimators set;
+    an estimator without it counts as unweighted.
+    """
+    seen = 0
+    while estimator is not None and seen < 10:
+        seen += 1
+        used = getattr(estimator, "fit_used_sample_weight_", None)
+        if used is not None:
+            return bool(used)
+        if hasattr(estimator, "steps"):
+            estimator = estimator.steps[-1][1]
+        else:
+            estimator = getattr(estimator, "best_estimator_", None)
+    return False
+
+
+class _SklhepScorer(_Scorer):
+    """scikit-learn's scorer, warning when the weights of a weighted fit are missing."""
+
+    def __call__(
+        self, estimator: Any, X: Any, y_true: Any, *, sample_weight: Any = None, **kwargs: Any
+    ) -> float:
+        if (
+            sample_weight is None
+            and kwargs.get("sample_weight") is None
+            and fitted_with_sample_weight(estimator)
+        ):
+            from sklhep.routing import UnweightedScoreWarning
+
+            warnings.warn(
+                f"The sklhep scorer {self!r} was called without sample_weight on a model "
+                "fitted with sample_weight: the score is UNWEIGHTED. scikit-learn's "
+                "cross_validate / cross_val_score pass no weights to scorers while metadata "
+                "routing is disabled. Call sklearn.set_config(enable_metadata_routing=True) "
+                "and pass params={'sample_weight': w} (sklhep.request_sample_weight(model) "
+                "for Pipelines), or call the scorer with sample_weight=w.",
+                UnweightedScoreWarning,
+                stacklevel=2,
+            )
+        if sample_weight is not None:
+            kwargs["sample_weight"] = sample_weight
+        return float(super().__call__(estimator, X, y_true, **kwargs))
+
+
+def make_scorer(func: Callable[..., float], *, response_method: Any, **kwargs: Any) -> Any:
+    """``sklearn.metrics.make_scorer`` (with ``greater_is_better``), returning an
+    :class:`_SklhepScorer`."""
+    sign = 1 if kwargs.pop("greater_is_better", True) else -1
+    return _SklhepScorer(func, sign, kwargs, response_method)
 
 
 def _with_weight_request(scorer: Any) -> Any:
