@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from sklhep.bench._config import MODELS, TASKS, BenchConfig, BenchError
+from sklhep.bench._config import CLASS_WEIGHTS, MODELS, TASKS, BenchConfig, BenchError
 
 __all__ = ["USER_ERRORS", "add_arguments", "run"]
 
@@ -95,8 +95,33 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=int,
         help="CPU threads of each model (default: the CPUs this process may use)",
     )
-    run_group.add_argument("--max-epochs", type=int, help="MLP epochs (early stopping is on)")
-    run_group.add_argument("--n-estimators", type=int, help="BDT trees (early stopping is on)")
+    run_group.add_argument(
+        "--max-epochs",
+        type=int,
+        help="MLP epoch cap (default: scaled with the training events, 30-300)",
+    )
+    run_group.add_argument("--n-estimators", type=int, help="BDT trees (default 400)")
+    run_group.add_argument(
+        "--batch-size",
+        type=int,
+        help="MLP batch size (default: training events per fold / 50, within 32-1024)",
+    )
+    run_group.add_argument(
+        "--class-weight",
+        metavar="|".join(CLASS_WEIGHTS),
+        help="'balanced': weight every class to the same net weight in training (MLP and "
+        "BDT; classification only); default none",
+    )
+    run_group.add_argument(
+        "--validation-fraction",
+        type=float,
+        help="fraction of each fold's training events held out for early stopping (default 0.1)",
+    )
+    run_group.add_argument(
+        "--no-early-stopping",
+        action="store_true",
+        help="train the MLP for --max-epochs and the BDT for --n-estimators, no validation set",
+    )
     run_group.add_argument(
         "--signal-yield", type=float, help="signal events for the significance (default 100)"
     )
@@ -123,6 +148,10 @@ def config_from_args(args: argparse.Namespace) -> BenchConfig:
         "threads": args.threads,
         "max_epochs": args.max_epochs,
         "n_estimators": args.n_estimators,
+        "batch_size": args.batch_size,
+        "class_weight": args.class_weight,
+        "validation_fraction": args.validation_fraction,
+        "early_stopping": False if args.no_early_stopping else None,
         "samples": _mapping(args.samples, "--samples"),
         "tree": args.tree,
         "branches": args.branches,

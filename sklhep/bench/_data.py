@@ -8,10 +8,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sklhep.bench._config import BenchConfig, BenchError, minimum_class_ess, minimum_class_events
+from sklhep.bench._config import (
+    VALIDATION_FRACTION,
+    BenchConfig,
+    BenchError,
+    minimum_class_ess,
+    minimum_class_events,
+)
 from sklhep.weights import WeightSums, check_sample_weight, effective_sample_size
 
-__all__ = ["BenchData", "check_data", "describe", "load_data"]
+__all__ = ["BenchData", "check_data", "describe", "load_data", "missing_fractions"]
 
 RESERVED = ("weight", "label", "sample", "event", "target")
 
@@ -86,7 +92,12 @@ def load_data(config: BenchConfig) -> BenchData:
         first = next(iter(config.samples))
         signal = config.labels[first] if config.labels and first in config.labels else 0
         data = _from_frame(df, target, "root", classifier, signal if classifier else None)
-        check_data(data, config.n_folds)
+        check_data(
+            data,
+            config.n_folds,
+            validation_fraction=config.holdout,
+            early_stopping=config.early_stopping,
+        )
         return data
 
     from sklhep import datasets
@@ -109,12 +120,19 @@ def load_data(config: BenchConfig) -> BenchData:
     return _from_frame(df, "target", "generator:make_momentum_regression", False)
 
 
-def check_data(data: BenchData, folds: int) -> None:
+def check_data(
+    data: BenchData,
+    folds: int,
+    *,
+    validation_fraction: float = VALIDATION_FRACTION,
+    early_stopping: bool = True,
+) -> None:
     """Raise :class:`BenchError` unless every class can be trained and scored in ``folds`` folds.
 
     A classification needs two classes or more; every class (all events for a regression)
     needs :func:`~sklhep.bench._config.minimum_class_events` events, a positive net weight
-    and a Kish effective sample size of :func:`~sklhep.bench._config.minimum_class_ess`.
+    and a Kish effective sample size of :func:`~sklhep.bench._config.minimum_class_ess`
+    (for ``validation_fraction`` and ``early_stopping``).
     """
     w = data.sample_weight
     if data.class_names is None:
@@ -131,7 +149,10 @@ def check_data(data: BenchData, folds: int) -> None:
             (f"class {name!r}", data.y == label)
             for label, name in zip(labels, data.class_names, strict=True)
         ]
-    need_events, need_ess = minimum_class_events(folds), minimum_class_ess(folds)
+    need_events = minimum_class_events(folds)
+    need_ess = minimum_class_ess(
+        folds, validation_fraction=validation_fraction, early_stopping=early_stopping
+    )
     for what, mask in groups:
         wc = w[mask]
         n, net = int(wc.shape[0]), float(wc.sum())
@@ -157,12 +178,23 @@ def _weights_summary(w: np.ndarray) -> dict[str, float]:
     }
 
 
+def missing_fractions(X: pd.DataFrame) -> dict[str, float]:
+    """The fraction of events whose value is missing (NaN), for each feature that has any.
+
+    ``read_root`` gives NaN for an absent object (``"Jet_pt[0]"`` in an event without jets).
+    """
+    fractions = X.isna().mean(axis=0)
+    return {str(c): float(f) for c, f in fractions.items() if f > 0}
+
+
 def describe(data: BenchData) -> dict[str, Any]:
-    """Events, negative fraction and Kish effective sample size, overall and per class."""
+    """Events, negative fraction and Kish effective sample size, overall and per class, and
+    the fraction of missing values of each feature that has any."""
     out: dict[str, Any] = {
         "source": data.source,
         "n_features": int(data.X.shape[1]),
         "features": list(map(str, data.X.columns)),
+        "missing": missing_fractions(data.X),
         **_weights_summary(data.sample_weight),
     }
     if data.class_names is not None:

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from sklhep.bench._config import BenchConfig, BenchError
-from sklhep.bench._summary import summary_rows
+from sklhep.bench._summary import notes, summary_rows
 
 __all__ = ["prepare_output_dir", "write_reports"]
 
@@ -53,6 +53,30 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+def _settings_table(report: dict[str, Any]) -> list[str]:
+    """The training settings of each model (``models.<M>.settings``), as a table."""
+    settings = {n: m.get("settings") or {} for n, m in report["models"].items()}
+    keys: list[str] = []
+    for values in settings.values():
+        keys += [k for k in values if k not in keys and not k.endswith("_rule")]
+    keys = [k for k in keys if k != "missing_values"]
+    if not keys:
+        return []
+    names = list(settings)
+
+    def cell(name: str, key: str) -> str:
+        if key not in settings[name]:
+            return ""
+        value = settings[name][key]
+        rule = settings[name].get(f"{key}_rule")
+        text = "–" if value is None else str(value)
+        return f"{text} ({rule})" if rule else text
+
+    lines = ["", "| setting | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
+    lines += [f"| {k} | " + " | ".join(cell(n, k) for n in names) + " |" for k in keys]
+    return lines
+
+
 def _markdown(report: dict[str, Any], plots: list[str]) -> str:
     d = report["data"]
     names = list(report["models"])
@@ -83,6 +107,10 @@ def _markdown(report: dict[str, Any], plots: list[str]) -> str:
             f"{v['effective_sample_size']:.0f} |"
             for c, v in d["classes"].items()
         ]
+    lines += _settings_table(report)
+    report_notes = notes(report)
+    if report_notes:
+        lines += ["", "Notes:", ""] + [f"- {note}" for note in report_notes]
     if report["task"] == "regression":
         for name in names:
             lines += [

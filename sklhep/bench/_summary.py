@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["print_summary", "summary_rows"]
+__all__ = ["notes", "print_summary", "summary_rows"]
 
 
 def _fmt(value: Any) -> str:
@@ -50,6 +50,25 @@ def summary_rows(report: dict[str, Any]) -> list[tuple[str, list[str]]]:
     return [(label, [_fmt(get(models[n])) for n in names]) for label, get in keys]
 
 
+def notes(report: dict[str, Any]) -> list[str]:
+    """What the reader must know to trust the table: a model that stopped at its cap while
+    still improving (it has not converged), and how missing values were handled."""
+    out = []
+    for name, model in report["models"].items():
+        message = model.get("convergence", {}).get("message")
+        if message:
+            out.append(f"**{name} not converged:** {message}.")
+    missing = report["data"].get("missing") or {}
+    if missing:
+        listed = ", ".join(f"{f} ({v:.1%})" for f, v in missing.items())
+        out.append(f"**Missing values (NaN)** in {listed}.")
+        for name, model in report["models"].items():
+            how = model.get("settings", {}).get("missing_values")
+            if how:
+                out.append(f"{name}: {how}.")
+    return out
+
+
 def print_summary(report: dict[str, Any]) -> None:
     """Print the data summary and the table of :func:`summary_rows`."""
     d = report["data"]
@@ -64,4 +83,6 @@ def print_summary(report: dict[str, Any]) -> None:
     print(f"{'':{width}}  " + "  ".join(f"{n:>10}" for n in names))
     for label, values in rows:
         print(f"{label:{width}}  " + "  ".join(f"{v:>10}" for v in values))
+    for note in notes(report):
+        print("note: " + note.replace("**", ""))
     print(f"report: {report.get('out', '')}")

@@ -20,6 +20,8 @@ SMALL = [
     "--n-estimators",
     "20",
     "--no-progress",
+    "--threads",  # one thread: small batches on a shared machine (docs/performance.md)
+    "1",
 ]
 CLASSIFICATION_KEYS = {"auc", "background_rejection", "max_significance", "ks_pvalue"}
 COMMON_KEYS = {"fit_time_s", "inference_events_per_s", "permutation_importance", "history"}

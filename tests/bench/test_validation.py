@@ -15,7 +15,16 @@ import pytest
 from sklhep import cli
 from sklhep.bench import BenchConfig, BenchError, _report, _runner, minimum_events, run_bench
 
-FAST = ["--quick", "--no-progress", "--max-epochs", "2", "--n-estimators", "5"]
+FAST = [
+    "--quick",
+    "--no-progress",
+    "--max-epochs",
+    "2",
+    "--n-estimators",
+    "5",
+    "--threads",
+    "1",
+]
 
 
 def _bench(args: list[str]) -> int:
@@ -164,6 +173,15 @@ def test_overwrite_writes_into_a_non_empty_out(tmp_path):
         (["--samples", "sig=a.root", "--sample-scale", "sig=abc"], "--sample-scale"),
         (["--samples", "sig=a.root", "--labels", "bkg=0"], "--labels"),
         (["--samples", "sig=a.root", "--tree", "t"], "--branches"),
+        (["--batch-size", "0"], "--batch-size"),
+        (["--batch-size", "-32"], "--batch-size"),
+        (["--batch-size", "64", "--models", "bdt"], "--batch-size"),
+        (["--class-weight", "equal"], "--class-weight"),
+        (["--class-weight", "balanced", "--task", "regression"], "--class-weight"),
+        (["--validation-fraction", "0"], "--validation-fraction"),
+        (["--validation-fraction", "1"], "--validation-fraction"),
+        (["--validation-fraction", "nan"], "--validation-fraction"),
+        (["--validation-fraction", "0.2", "--no-early-stopping"], "--no-early-stopping"),
     ],
 )
 def test_bad_option_fails_before_training(args, flag, tmp_path, capsys, no_training):
@@ -215,6 +233,10 @@ def test_changed_config_is_checked_again(tmp_path, no_training):
         ('quick = "yes"', "--quick"),
         ("signal_yield = -3.0", "--signal-yield"),
         ("n_events = 10", "--n-events"),
+        ("batch_size = 0", "--batch-size"),
+        ('class_weight = "auto"', "--class-weight"),
+        ("validation_fraction = 1.5", "--validation-fraction"),
+        ('early_stopping = "no"', "--no-early-stopping"),
         ("nevents = 10", "unknown keys"),
     ],
 )
@@ -327,4 +349,13 @@ def test_quick_run_gives_the_fold_models_their_feature_names(tmp_path):
 
     with warnings.catch_warnings():
         warnings.filterwarnings("error", message=".*valid feature names")
-        run_bench(BenchConfig(out=tmp_path / "out", quick=True, n_events=2_000, progress=False))
+        config = BenchConfig(
+            out=tmp_path / "out",
+            quick=True,
+            n_events=2_000,
+            max_epochs=2,
+            n_estimators=5,
+            threads=1,
+            progress=False,
+        )
+        run_bench(config)
