@@ -15,11 +15,13 @@ from sklearn.exceptions import ConvergenceWarning as _SklearnConvergenceWarning
 
 __all__ = [
     "ConvergenceWarning",
+    "DecorrelationWarning",
     "DivergenceError",
     "InconsistentVersionWarning",
     "LowEffectiveSampleSizeWarning",
     "ModelFormatError",
     "SklhepWarning",
+    "UnweightedScoreWarning",
 ]
 
 
@@ -67,4 +69,20 @@ class ModelFormatError(ValueError):
     Raised for pickles (which :func:`sklhep.load` never unpickles, as that runs code),
     other zip archives, truncated or corrupt files, and files naming a class outside the
     allow-list of :func:`sklhep.save`.
+    """
+
+
+class DecorrelationWarning(SklhepWarning):
+    """The decorrelation penalty is computed on too few events per batch to be reliable."""
+
+
+class UnweightedScoreWarning(SklhepWarning):
+    """A score is computed without the event weights that the fit used.
+
+    Emitted by sklhep's scorers (:func:`sklhep.metrics.get_scorer`) when they are called
+    without ``sample_weight`` on a model fitted with weights, by
+    :class:`~sklhep.model_selection.OptunaSearchCV` when routing is disabled and a scorer
+    would not receive the weights, and by :func:`check_weight_routing`. The fix is
+    ``sklearn.set_config(enable_metadata_routing=True)`` plus
+    :func:`request_sample_weight` on the tool (see ``docs/tuning.md``).
     """

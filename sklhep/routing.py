@@ -24,7 +24,7 @@ from sklhep._sklearn_compat import (
     multimetric_scorers,
     scorer_accepts_sample_weight,
 )
-from sklhep.exceptions import SklhepWarning
+from sklhep.exceptions import UnweightedScoreWarning
 
 __all__ = [
     "UnweightedScoreWarning",
@@ -32,18 +32,6 @@ __all__ = [
     "request_sample_weight",
     "scorer_takes_sample_weight",
 ]
-
-
-class UnweightedScoreWarning(SklhepWarning):
-    """A score is computed without the event weights that the fit used.
-
-    Emitted by sklhep's scorers (:func:`sklhep.metrics.get_scorer`) when they are called
-    without ``sample_weight`` on a model fitted with weights, by
-    :class:`~sklhep.model_selection.OptunaSearchCV` when routing is disabled and a scorer
-    would not receive the weights, and by :func:`check_weight_routing`. The fix is
-    ``sklearn.set_config(enable_metadata_routing=True)`` plus
-    :func:`request_sample_weight` on the tool (see ``docs/tuning.md``).
-    """
 
 
 _METHODS = ("fit", "partial_fit", "score")

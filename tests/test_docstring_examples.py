@@ -53,7 +53,6 @@ PENDING = {
     "sklhep.load",  # being written in another change (sklhep/_persist.py)
     "sklhep.metrics.get_scorer",  # being written in another change (metrics/_scorer.py)
     "sklhep.metrics.get_scorer_names",  # being written in another change (metrics/_scorer.py)
-    "sklhep.plotting.plot_sculpting",  # being written in another change (plotting/_sculpting.py)
     "sklhep.model_selection.BDTPruningCallback",  # being written in another change (_optuna.py)
     "sklhep.routing.scorer_takes_sample_weight",  # being written in another change
     "sklhep.reweight.default_estimator",  # being written in another change

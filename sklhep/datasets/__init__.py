@@ -15,10 +15,13 @@ from sklhep.datasets._generators import (
     make_signal_background,
     signal_posterior,
 )
+from sklhep.datasets._sculpting import SCULPTING_FEATURES, make_mass_sculpting
 
 __all__ = [
+    "SCULPTING_FEATURES",
     "GeneratorTruth",
     "class_posterior",
+    "make_mass_sculpting",
     "make_momentum_regression",
     "make_multiclass",
     "make_signal_background",

@@ -15,6 +15,7 @@ from sklhep.metrics._roc import (
     signal_efficiency_at,
 )
 from sklhep.metrics._scorer import get_scorer, get_scorer_names
+from sklhep.metrics._sculpting import sculpting_jsd
 from sklhep.metrics._significance import (
     SignificanceScan,
     ams,
@@ -38,5 +39,6 @@ __all__ = [
     "resolution",
     "roc_auc_score",
     "roc_curve",
+    "sculpting_jsd",
     "signal_efficiency_at",
 ]

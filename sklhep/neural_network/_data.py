@@ -27,18 +27,34 @@ class TensorData:
     ``sum(weight_i * loss_i)``. The weights come normalised to a net sum of 1 from
     :func:`sklhep.weights.prepare_training_weights` (``normalize="unit"``); nothing here
     rescales them.
+
+    With mass decorrelation, ``protected`` holds the variable to decorrelate from and
+    ``decorrelate`` (bool) marks the events the penalty is computed on (see ``_disco.py``);
+    both travel in the batch dict under the same keys.
     """
 
     X: torch.Tensor
     y: torch.Tensor
     weight: torch.Tensor
+    protected: torch.Tensor | None = None
+    decorrelate: torch.Tensor | None = None
+
+    def extras(self) -> dict[str, torch.Tensor]:
+        """The optional per-event tensors that travel in the batch dict."""
+        out = {}
+        if self.protected is not None:
+            out["protected"] = self.protected
+        if self.decorrelate is not None:
+            out["decorrelate"] = self.decorrelate
+        return out
 
     def __len__(self) -> int:
         return int(self.X.shape[0])
 
 
 class TensorBatchIterator:
-    """Iterate over ``(dict(X=..., sample_weight=...), y)`` batches of a :class:`TensorData`.
+    """Iterate over ``(dict(X=..., sample_weight=...), y)`` batches of a :class:`TensorData`
+    (with ``protected`` and ``decorrelate`` in the dict when the data have them).
 
     Parameters
     ----------
@@ -80,21 +96,25 @@ class TensorBatchIterator:
 
     def __iter__(self) -> Iterator[Batch]:
         X, y, w = self.data.X, self.data.y, self.data.weight
+        extras = self.data.extras()
         n = X.shape[0]
         bs = self.batch_size
         if self.shuffle and n > bs:
             perm = torch.randperm(n, generator=self.generator, device=X.device)
             for start in range(0, n, bs):
                 idx = perm[start : start + bs]
-                Xb = self._move(X.index_select(0, idx))
-                yield (
-                    {"X": Xb, "sample_weight": self._move(w.index_select(0, idx))},
-                    self._move(y.index_select(0, idx)),
-                )
+                batch = {"X": self._move(X.index_select(0, idx))}
+                batch["sample_weight"] = self._move(w.index_select(0, idx))
+                for key, t in extras.items():
+                    batch[key] = self._move(t.index_select(0, idx))
+                yield batch, self._move(y.index_select(0, idx))
         else:
             for start in range(0, n, bs):
                 stop = start + bs
-                yield (
-                    {"X": self._move(X[start:stop]), "sample_weight": self._move(w[start:stop])},
-                    self._move(y[start:stop]),
-                )
+                batch = {
+                    "X": self._move(X[start:stop]),
+                    "sample_weight": self._move(w[start:stop]),
+                }
+                for key, t in extras.items():
+                    batch[key] = self._move(t[start:stop])
+                yield batch, self._move(y[start:stop])

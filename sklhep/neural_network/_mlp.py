@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import warnings
 from abc import ABC, abstractmethod
 from numbers import Integral, Real
@@ -11,6 +10,7 @@ from typing import Any
 import numpy as np
 import torch
 from numpy.typing import ArrayLike, NDArray
+from scipy.special import expit
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, is_classifier
 from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
@@ -33,8 +33,16 @@ from sklhep.neural_network._callbacks import (
     EarlyStoppingBest,
     LearningRateRecorder,
     LearningRateSchedule,
+    LossBestRecorder,
+    clone_callbacks,
+    clone_with_callbacks,
 )
 from sklhep.neural_network._data import TensorData
+from sklhep.neural_network._disco import (
+    check_decorrelation_batches,
+    check_protected,
+    decorrelation_mask,
+)
 from sklhep.neural_network._module import ACTIVATIONS, WEIGHT_INITS, MLPModule
 from sklhep.neural_network._net import (
     AUTOCAST_DTYPES,
@@ -43,6 +51,7 @@ from sklhep.neural_network._net import (
     WeightedNet,
     autocast,
 )
+from sklhep.neural_network._persist import MLPPersistMixin
 from sklhep.weights import (
     NEGATIVE_WEIGHT_POLICIES,
     check_sample_weight,
@@ -85,7 +94,7 @@ def _to_device(arr: NDArray[Any], device: torch.device, dtype: torch.dtype) -> t
         return t.pin_memory()
 
 
-class _BaseMLP(SampleWeightRequestMixin, VersionedStateMixin, BaseEstimator, ABC):
+class _BaseMLP(MLPPersistMixin, SampleWeightRequestMixin, VersionedStateMixin, BaseEstimator, ABC):
     """Shared parameters and training logic of MLPClassifier and MLPRegressor.
 
     The family-specific pieces are the abstract hooks below; whether the estimator is a
@@ -239,6 +248,7 @@ class _BaseMLP(SampleWeightRequestMixin, VersionedStateMixin, BaseEstimator, ABC
         callbacks: list[tuple[str, Any]] = [
             ("lr_recorder", LearningRateRecorder()),
             ("divergence", DivergenceCheck(DIVERGENCE_FACTOR * self._constant_loss())),
+            ("loss_best", LossBestRecorder()),
         ]
         if self.lr_schedule is not None:
             schedule = LearningRateSchedule(
@@ -258,9 +268,7 @@ class _BaseMLP(SampleWeightRequestMixin, VersionedStateMixin, BaseEstimator, ABC
                 load_best=True,
             )
             callbacks.append(("early_stopping", stopper))
-        for i, cb in enumerate(self.callbacks or []):
-            name, cb = cb if isinstance(cb, tuple) else (f"user_{i}_{type(cb).__name__}", cb)
-            callbacks.append((name, copy.deepcopy(cb)))
+        callbacks.extend(clone_callbacks(self.callbacks))
         return callbacks
 
     def _build_net(
@@ -300,21 +308,58 @@ class _BaseMLP(SampleWeightRequestMixin, VersionedStateMixin, BaseEstimator, ABC
             l1=self.l1,
             precision=self.precision,
             compile_module=bool(self.compile),
+            decorrelation=float(getattr(self, "decorrelation", 0.0)),
             **optimizer_kwargs,
         )
         self.net_.initialize()
         self.module_ = self.net_.module_
 
     def _tensor_data(
-        self, X: NDArray[Any], y: Any, weight: NDArray[np.float64], device: torch.device
+        self,
+        X: NDArray[Any],
+        y: Any,
+        weight: NDArray[np.float64],
+        device: torch.device,
+        decorrelation: tuple[NDArray[np.float64], NDArray[np.bool_]] | None = None,
     ) -> TensorData:
         """Tensors, built once. ``weight`` comes normalised to a net sum of 1 from
-        :func:`~sklhep.weights.prepare_training_weights` (``normalize="unit"``)."""
-        return TensorData(
+        :func:`~sklhep.weights.prepare_training_weights` (``normalize="unit"``);
+        ``decorrelation`` is ``(protected, decorrelate)`` (see ``_disco.py``)."""
+        data = TensorData(
             X=_to_device(X, device, self._dtype()),
             y=self._target_tensor(y, device),
             weight=_to_device(weight, device, self._dtype()),
         )
+        if decorrelation is not None:
+            data.protected = _to_device(decorrelation[0], data.X.device, self._dtype())
+            data.decorrelate = _to_device(decorrelation[1], data.X.device, torch.bool)
+        return data
+
+    def _decorrelation_inputs(
+        self, protected: ArrayLike | None, y: Any, n_samples: int
+    ) -> tuple[NDArray[np.float64], NDArray[np.bool_]] | None:
+        """``(protected, decorrelate mask)`` for the fit, or None without decorrelation."""
+        strength = float(getattr(self, "decorrelation", 0.0))
+        if not is_classifier(self):
+            if protected is not None:
+                raise ValueError(
+                    f"{type(self).__name__} does not decorrelate: protected is for "
+                    "MLPClassifier(decorrelation=...)."
+                )
+            return None
+        values = check_protected(protected, n_samples, strength)
+        if values is None:
+            return None
+        if self.classes_.shape[0] != 2:
+            raise ValueError(
+                f"decorrelation={strength} supports binary classification only; y has "
+                f"{self.classes_.shape[0]} classes. Merge the classes you do not decorrelate "
+                "into signal and background, or set decorrelation=0."
+            )
+        mask = decorrelation_mask(
+            np.asarray(y), self.classes_, getattr(self, "decorrelation_classes", None)
+        )
+        return values, mask
 
     # -- fitting ----------------------------------------------------------------------------
     def _fit(self, *args: Any, **kwargs: Any) -> Any:
@@ -331,6 +376,7 @@ class _BaseMLP(SampleWeightRequestMixin, VersionedStateMixin, BaseEstimator, ABC
         incremental: bool,
         n_iter_no_change: int,
         classes: Any = None,
+        protected: ArrayLike | None = None,
     ) -> Any:
         classifier = is_classifier(self)
         first = not (incremental and hasattr(self, "net_"))
@@ -357,6 +403,7 @@ class _BaseMLP(SampleWeightRequestMixin, VersionedStateMixin, BaseEstimator, ABC
             check_weight_index(sample_weight, X)
             X = validate_predict_data(self, X, float32=self._dtype() == torch.float32)
         y = self._validate_targets(X, y, first=first, classes=classes)
+        decorrelation = self._decorrelation_inputs(protected, y, X.shape[0])
         rng = check_random_state(self.random_state)
         seed = int(rng.randint(np.iinfo(np.int32).max))
         split_seed = int(rng.randint(np.iinfo(np.int32).max))
@@ -405,11 +452,21 @@ class _BaseMLP(SampleWeightRequestMixin, VersionedStateMixin, BaseEstimator, ABC
             if keep is not None:
                 X_valid, y_valid = X_valid[keep], y_valid[keep]
             X, y, signed, labels = X[train_idx], y[train_idx], signed[train_idx], labels[train_idx]
+            if decorrelation is not None:
+                valid_rows = valid_idx if keep is None else valid_idx[keep]
+                decorrelation_valid = (decorrelation[0][valid_rows], decorrelation[1][valid_rows])
+                decorrelation = (decorrelation[0][train_idx], decorrelation[1][train_idx])
         w_train, keep = prepare_training_weights(
             signed, X, labels if classifier else y, **weight_options
         )
         if keep is not None:
             X, y = X[keep], y[keep]
+            if decorrelation is not None:
+                decorrelation = (decorrelation[0][keep], decorrelation[1][keep])
+        if decorrelation is not None:
+            check_decorrelation_batches(
+                self.batch_size, X.shape[0], int(decorrelation[1].sum()), stacklevel=5
+            )
         if first:
             self._set_target_scaling(y, w_train)
             self._build_net(
@@ -420,9 +477,12 @@ class _BaseMLP(SampleWeightRequestMixin, VersionedStateMixin, BaseEstimator, ABC
                 ),
             )
             self.history_: list[dict[str, Any]] = []
-        train = self._tensor_data(X, y, w_train, device)
+        train = self._tensor_data(X, y, w_train, device, decorrelation)
         if early_stopping:
-            valid = self._tensor_data(X_valid, y_valid, w_valid, device)
+            valid = self._tensor_data(
+                X_valid, y_valid, w_valid, device, decorrelation_valid if decorrelation else None
+            )
+        self.net_.decorrelation = float(getattr(self, "decorrelation", 0.0))
         generator = torch.Generator(device=train.X.device)
         generator.manual_seed(shuffle_seed)
 
@@ -507,6 +567,11 @@ class _BaseMLP(SampleWeightRequestMixin, VersionedStateMixin, BaseEstimator, ABC
     def __sklearn_is_fitted__(self) -> bool:
         return hasattr(self, "net_")
 
+    def __sklearn_clone__(self) -> Any:
+        # the user's callbacks may hold resources (TensorBoard's SummaryWriter) that
+        # scikit-learn's clone would deep-copy
+        return clone_with_callbacks(self)
+
 
 class MLPClassifier(ClassifierMixin, _BaseMLP):
     """Multilayer-perceptron classifier trained with signed (negative) sample weights.
@@ -575,6 +640,17 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     class_weight : "balanced", dict or None, default=None
         ``"balanced"`` re-weights the classes to equal *net* weight; a dict multiplies each
         class's weights. Applied to the training and validation weights.
+    decorrelation : float, default=0.0
+        Strength :math:`\\lambda \\ge 0` of the DisCo mass-decorrelation penalty
+        (Kasieczka and Shih, arXiv:2001.05310): every batch's loss gets
+        :math:`\\lambda\\,\\mathrm{dCor}^2` of the signal probability and the ``protected``
+        variable passed to ``fit``, over the batch's events of ``decorrelation_classes``,
+        with their signed weights. 0 (the default) turns it off; 0.1 to 10 is the useful
+        range (see ``docs/decorrelation.md``). Binary classification only. The penalty needs
+        a few hundred decorrelated events per batch (a warning says when there are fewer).
+    decorrelation_classes : array-like of labels, default=None
+        The classes whose output should not depend on ``protected``; by default the first
+        class of ``classes_`` (the background, label 0).
     precision : {"float32", "float64", "bf16", "fp16"}, default="float32"
         The arithmetic of training and prediction. ``"float32"`` and ``"float64"`` set the
         type of the parameters and of the computation (``"float64"`` is slower but free of
@@ -647,6 +723,8 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     _parameter_constraints: dict = {  # noqa: RUF012
         **_BaseMLP._parameter_constraints,
         "class_weight": [StrOptions({"balanced"}), dict, None],
+        "decorrelation": [Interval(Real, 0, None, closed="left")],
+        "decorrelation_classes": ["array-like", None],
     }
 
     def __init__(
@@ -671,6 +749,8 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         tol: float = 1e-4,
         negative_weights: str = "keep",
         class_weight: str | dict[Any, float] | None = None,
+        decorrelation: float = 0.0,
+        decorrelation_classes: ArrayLike | None = None,
         precision: str = "float32",
         compile: bool = False,
         device: str = "auto",
@@ -707,6 +787,8 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
             callbacks=callbacks,
         )
         self.class_weight = class_weight
+        self.decorrelation = decorrelation
+        self.decorrelation_classes = decorrelation_classes
 
     def _class_weight(self) -> Any:
         return self.class_weight
@@ -769,7 +851,14 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         return _to_device(np.asarray(y), device, dtype)
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None) -> Any:
+    def fit(
+        self,
+        X: ArrayLike,
+        y: ArrayLike,
+        sample_weight: ArrayLike | None = None,
+        *,
+        protected: ArrayLike | None = None,
+    ) -> Any:
         """Train the network from scratch.
 
         Parameters
@@ -780,6 +869,10 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
             Class labels of any type.
         sample_weight : array-like of shape (n_samples,), default=None
             Signed per-event weights; ``None`` means unit weights.
+        protected : array-like of shape (n_samples,), default=None
+            The variable to decorrelate from (e.g. the jet mass), required when
+            ``decorrelation > 0`` and refused otherwise. With metadata routing, request it
+            with ``set_fit_request(protected=True)``.
 
         Returns
         -------
@@ -790,7 +883,14 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         )
         for attr in ("net_", "module_"):
             self.__dict__.pop(attr, None)
-        return self._fit(X, y, sample_weight, incremental=False, n_iter_no_change=n_iter_no_change)
+        return self._fit(
+            X,
+            y,
+            sample_weight,
+            incremental=False,
+            n_iter_no_change=n_iter_no_change,
+            protected=protected,
+        )
 
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(
@@ -799,6 +899,8 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         y: ArrayLike,
         sample_weight: ArrayLike | None = None,
         classes: ArrayLike | None = None,
+        *,
+        protected: ArrayLike | None = None,
     ) -> Any:
         """Train for one epoch on a chunk, continuing from the current state.
 
@@ -817,6 +919,8 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
             Signed event weights; each class's net sum in the chunk must be positive.
         classes : array-like of shape (n_classes,), default=None
             All the class labels; used at the first call only.
+        protected : array-like of shape (n_samples,), default=None
+            The chunk's variable to decorrelate from (with ``decorrelation > 0``).
 
         Returns
         -------
@@ -834,6 +938,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
             incremental=True,
             n_iter_no_change=n_iter_no_change,
             classes=classes,
+            protected=protected,
         )
 
     def predict_proba(self, X: ArrayLike) -> NDArray[np.float64]:
@@ -850,7 +955,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         """
         logits = self._forward(X).astype(np.float64)
         if self.classes_.shape[0] == 2:
-            p = 1.0 / (1.0 + np.exp(-logits[:, 0]))
+            p = expit(logits[:, 0])
             return np.column_stack([1.0 - p, p])
         logits -= logits.max(axis=1, keepdims=True)
         e = np.exp(logits)

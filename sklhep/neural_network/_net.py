@@ -30,6 +30,7 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
+import numpy as np
 import torch
 from skorch import NeuralNet
 from skorch.callbacks import Callback, EpochTimer, PrintLog
@@ -37,10 +38,13 @@ from skorch.utils import TeeGenerator
 
 from sklhep.neural_network._callbacks import StopTraining
 from sklhep.neural_network._data import TensorBatchIterator, TensorData
+from sklhep.neural_network._disco import distance_correlation
 
 __all__ = ["WeightedNet"]
 
 _BATCH_HOOKS = ("on_batch_begin", "on_batch_end", "on_grad_computed")
+#: Batch-dict entries that are not the module's inputs (they go to the loss only).
+_LOSS_ONLY_KEYS = ("protected", "decorrelate")
 
 #: Batch size used for the validation set and for prediction (no gradients are kept).
 EVAL_BATCH_SIZE = 65536
@@ -58,6 +62,12 @@ def autocast(device: str | torch.device, precision: str) -> Any:
     if dtype is None:
         return contextlib.nullcontext()
     return torch.autocast(device_type=torch.device(device).type, dtype=dtype)
+
+
+def _binary_proba(logits: torch.Tensor) -> torch.Tensor:
+    """``(n, 1)`` logits -> ``(n, 2)`` probabilities ``[1 - p, p]``."""
+    p = torch.sigmoid(logits.reshape(-1))
+    return torch.stack((1 - p, p), dim=1)
 
 
 def _listens_to_batches(cb: Any) -> bool:
@@ -83,6 +93,12 @@ class WeightedNet(NeuralNet):
         outputs are cast back to float32 before the loss.
     compile_module : bool
         Train through ``torch.compile(module_)`` (evaluation uses the plain module).
+    decorrelation : float
+        :math:`\\lambda` of the DisCo penalty (``_disco.py``): every training batch's loss
+        gets :math:`\\lambda\\,\\mathrm{dCor}^2` of the output probability and ``protected``
+        over the batch's ``decorrelate`` events. The recorded ``train_loss`` and
+        ``valid_loss`` then include :math:`\\lambda` times the mean of the batch penalties
+        (the validation set is cut into batches of ``batch_size`` for it, in order).
     """
 
     #: The loss scaler of ``precision="fp16"``, during training only.
@@ -98,6 +114,7 @@ class WeightedNet(NeuralNet):
         l1: float = 0.0,
         precision: str = "float32",
         compile_module: bool = False,
+        decorrelation: float = 0.0,
         **kwargs: Any,
     ) -> None:
         super().__init__(module, criterion, *args, **kwargs)
@@ -106,6 +123,7 @@ class WeightedNet(NeuralNet):
         self.l1 = l1
         self.precision = precision
         self.compile_module = compile_module
+        self.decorrelation = decorrelation
 
     # -- callbacks -----------------------------------------------------------------------
     @property
@@ -121,6 +139,32 @@ class WeightedNet(NeuralNet):
         super().initialize_callbacks()
         self._batch_hooks = any(_listens_to_batches(cb) for _, cb in self.callbacks_)
         return self
+
+    # -- scikit-learn view (for skorch's EpochScoring and scikit-learn scorers) ---------
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        if self.loss_kind != "regression":
+            tags.estimator_type = "classifier"
+        return tags
+
+    @property
+    def classes_(self) -> Any:
+        """The class codes ``0 .. K-1`` (the targets the net trains on); classifiers only."""
+        if self.loss_kind == "regression":
+            raise AttributeError("A regression net has no classes_.")
+        return np.arange(max(2, int(self.module_.layers[-1].out_features)))
+
+    def _get_predict_nonlinearity(self) -> Any:
+        # The binary net has one logit column; skorch's default for BCEWithLogitsLoss
+        # expects a 1-D logit and returns an (n, 2, 1) array ("Found array with dim 3").
+        if self.loss_kind == "binary":
+            return _binary_proba
+        return super()._get_predict_nonlinearity()
+
+    def predict(self, X: Any) -> Any:
+        """Class codes (argmax of ``predict_proba``) for classifiers, else the output."""
+        out = super().predict(X)
+        return out.argmax(axis=1) if self.loss_kind != "regression" else out
 
     # -- data ----------------------------------------------------------------------------
     def get_iterator(self, dataset: Any, training: bool = False) -> TensorBatchIterator:
@@ -142,10 +186,21 @@ class WeightedNet(NeuralNet):
         if per_event.ndim > 1:  # several regression targets: mean over targets
             per_event = per_event.mean(dim=1)
         weighted = torch.dot(per_event, X["sample_weight"])
+        penalty = None
+        if self.decorrelation and isinstance(X, dict) and "protected" in X:
+            penalty = self._decorrelation_penalty(y_pred, X, training)
         self._batch_weighted_sum = weighted.detach()
         if not training:
+            if penalty is not None:
+                weighted = weighted + penalty
+                self._batch_weighted_sum = weighted.detach()
             return weighted
         loss = weighted * self._train_scale
+        if penalty is not None:
+            loss = loss + penalty
+            # the recorded epoch loss: lambda x the mean batch penalty
+            share = y_pred.shape[0] / self._disco_sizes[True]
+            self._batch_weighted_sum = self._batch_weighted_sum + share * penalty.detach()
         if self.alpha:
             loss = loss + 0.5 * self.alpha * sum(
                 (w * w).sum() for w in self.module_.weight_matrices()
@@ -154,6 +209,45 @@ class WeightedNet(NeuralNet):
             loss = loss + self.l1 * sum(w.abs().sum() for w in self.module_.weight_matrices())
         return loss
 
+    def _decorrelation_penalty(
+        self, y_pred: torch.Tensor, X: dict[str, torch.Tensor], training: bool
+    ) -> torch.Tensor:
+        """:math:`\\lambda\\,\\mathrm{dCor}^2` of a training batch; for a validation batch,
+        the sum over its chunks of ``batch_size`` rows of the penalty times the chunk's
+        share of the validation set."""
+        score = torch.sigmoid(y_pred.float() if y_pred.dtype == torch.float16 else y_pred)
+        mask, protected, w = X["decorrelate"], X["protected"], X["sample_weight"]
+        density = self._disco_density[training]  # net decorrelated weight per event
+
+        def one(rows: slice) -> torch.Tensor:
+            keep = mask[rows]
+            n_rows = keep.shape[0]
+            return self.decorrelation * distance_correlation(
+                score[rows][keep], protected[rows][keep], w[rows][keep], density * n_rows
+            )
+
+        if training:
+            return one(slice(None))
+        n = score.shape[0]
+        step = int(self.batch_size)
+        total = score.new_zeros(())
+        for start in range(0, n, step):
+            rows = slice(start, start + step)
+            total = total + one(rows) * (min(step, n - start) / self._disco_sizes[False])
+        return total
+
+    def _set_decorrelation_sets(self, train: TensorData, valid: TensorData | None) -> None:
+        """Per set: its number of events and net decorrelated weight per event."""
+        self._disco_sizes: dict[bool, int] = {}
+        self._disco_density: dict[bool, float] = {}
+        for training, data in ((True, train), (False, valid)):
+            if data is None or data.decorrelate is None:
+                continue
+            n = len(data)
+            net = float((data.weight * data.decorrelate).sum())
+            self._disco_sizes[training] = n
+            self._disco_density[training] = net / max(n, 1)
+
     # -- steps ---------------------------------------------------------------------------
     def infer(self, x: Any, **fit_params: Any) -> torch.Tensor:
         """Forward pass: the compiled module when training with ``compile_module``, under
@@ -161,6 +255,8 @@ class WeightedNet(NeuralNet):
         compiled = getattr(self, "_compiled_module", None)
         module = compiled if compiled is not None and self.module_.training else self.module_
         mixed = self.precision in AUTOCAST_DTYPES
+        if isinstance(x, dict) and any(k in x for k in _LOSS_ONLY_KEYS):
+            x = {k: v for k, v in x.items() if k not in _LOSS_ONLY_KEYS}
         with autocast(self.device, self.precision):
             out = module(**x, **fit_params) if isinstance(x, dict) else module(x, **fit_params)
         return out.float() if mixed else out
@@ -246,6 +342,7 @@ class WeightedNet(NeuralNet):
         """Train for up to ``epochs`` epochs; a callback may stop earlier."""
         self.valid_data = valid
         self.generator = generator
+        self._set_decorrelation_sets(train, valid)
         if self.compile_module:
             # Not a registered skorch module (skorch refuses those outside initialize_*): a
             # transient view of module_, dropped below.
