@@ -19,16 +19,31 @@ leaf-value bound. The weighted metric sums
 :math:`\sum w_i \ell_i` and :math:`\sum w_i` on each worker and adds them across workers
 with ``xgboost.collective.allreduce``, so the history and early stopping see the exact net
 weighted loss of the whole data set.
+
+Bounded waits. Every wait on the cluster (the data checks and sums, the placement of the
+data on the workers, the training) runs in the client's event loop under :func:`_watch`,
+which polls the scheduler every :data:`POLL_INTERVAL` seconds: a worker that holds
+training data and leaves the cluster stops the fit at once with a ``RuntimeError`` naming
+it, the fit gives up when the cluster has had no worker for the start timeout, and the
+failed step's futures are cancelled. xgboost's collective gets the start timeout as its
+tracker timeout (the workers must all join within it) and :func:`collective_timeout` as
+its communication timeout, so that no training task blocks a worker thread forever.
+Before the data are placed, Dask recomputes the tasks of a lost worker and the fit goes on.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
+import traceback
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import numpy as np
+import xgboost
 from numpy.typing import NDArray
 from sklearn.utils.validation import check_random_state
+from xgboost import collective
 
 from sklhep import extras
 from sklhep._device import resolve_device
@@ -49,10 +64,77 @@ from sklhep.ensemble._trainer import (
 )
 from sklhep.weights import WeightSums, plan_training_weights
 
-__all__ = ["is_dask_collection", "predict", "train"]
+__all__ = [
+    "COLLECTIVE_TIMEOUT",
+    "POLL_INTERVAL",
+    "START_TIMEOUT",
+    "collective_timeout",
+    "is_dask_collection",
+    "predict",
+    "start_timeout",
+    "train",
+]
 
 #: Bins of the weighted histogram that gives the starting median of the robust regressions.
 MEDIAN_BINS = 1 << 14
+
+#: Default of :func:`start_timeout` (seconds; Dask config ``sklhep.dask.start-timeout``).
+START_TIMEOUT = 60.0
+#: Default of :func:`collective_timeout` (seconds; Dask config
+#: ``sklhep.dask.collective-timeout``).
+COLLECTIVE_TIMEOUT = 600.0
+#: Seconds between two checks of the cluster while the fit waits on it.
+POLL_INTERVAL = 0.5
+
+
+def _config_seconds(key: str, default: float) -> float:
+    import dask
+    from dask.utils import parse_timedelta
+
+    value = dask.config.get(f"sklhep.dask.{key}", default=None)
+    try:
+        seconds = default if value is None else parse_timedelta(value, default="s")
+    except (KeyError, ValueError, TypeError):
+        seconds = None
+    if seconds is None or not seconds > 0:
+        raise ValueError(
+            f"The Dask config sklhep.dask.{key} must be a positive duration (e.g. '60s'), "
+            f"got {value!r}."
+        )
+    return float(seconds)
+
+
+def start_timeout() -> float:
+    """Seconds the cluster may take to answer, and the workers to start training.
+
+    The Dask config value ``sklhep.dask.start-timeout`` (a number of seconds or a duration
+    such as ``"2 minutes"``), by default :data:`START_TIMEOUT`. It bounds the time xgboost's
+    workers have to join the training (its tracker timeout), the time a distributed fit
+    waits while the cluster has no worker at all, and each request to the scheduler.
+
+    Returns
+    -------
+    float
+        The timeout in seconds.
+    """
+    return _config_seconds("start-timeout", START_TIMEOUT)
+
+
+def collective_timeout() -> float:
+    """Seconds one of xgboost's collective operations may wait for the other workers.
+
+    The Dask config value ``sklhep.dask.collective-timeout``, by default
+    :data:`COLLECTIVE_TIMEOUT`. A worker that dies breaks the collective at once (its
+    sockets close); this bound is for a worker that stops answering without dying (a
+    frozen node). It must exceed the longest time one worker can spend between two
+    synchronisations (one boosting round on its share of the data).
+
+    Returns
+    -------
+    float
+        The timeout in seconds.
+    """
+    return _config_seconds("collective-timeout", COLLECTIVE_TIMEOUT)
 
 
 def is_dask_collection(*objs: Any) -> bool:
@@ -72,9 +154,194 @@ def _client() -> Any:
         ) from None
 
 
+def _current_client() -> Any:
+    """The default ``distributed.Client``, or None (no distributed, or no client: Dask's
+    local scheduler computes, with nothing to lose)."""
+    try:
+        distributed = extras.distributed()
+    except ImportError:
+        return None
+    try:
+        return distributed.default_client()
+    except ValueError:
+        return None
+
+
+# --------------------------------------------------------------------------- bounded waits
+def _worker_label(address: str, names: dict[str, Any]) -> str:
+    name = names.get(address)
+    return address if name is None or str(name) == address else f"{name!r} ({address})"
+
+
+def _lost_workers_message(lost: Sequence[str], names: dict[str, Any], what: str) -> str:
+    which = ", ".join(_worker_label(a, names) for a in lost)
+    return (
+        f"Distributed BDT training failed on the Dask cluster: worker {which} left the "
+        f"cluster while {what} (killed, out of memory, or preempted by the batch system); "
+        "xgboost.dask cannot continue without a worker that holds training data. Fit again "
+        "once the cluster is whole (client.wait_for_workers(n_workers)); if the worker ran "
+        "out of memory, give the workers more memory or use more workers (n_workers), so "
+        "that each holds a smaller share of the data. The workers' logs "
+        "(client.get_worker_logs()) have the details."
+    )
+
+
+async def _watch(
+    client: Any,
+    awaitable: Awaitable[Any],
+    what: str,
+    workers: Sequence[str] = (),
+    names: dict[str, Any] | None = None,
+) -> Any:
+    """Await ``awaitable`` in the client's event loop, checking the cluster meanwhile.
+
+    Every :data:`POLL_INTERVAL` seconds the scheduler is asked for its workers (a request
+    bounded by :func:`start_timeout`): the wait fails with a ``RuntimeError`` as soon as
+    one of ``workers`` has left the cluster, or when the cluster has had no worker for
+    :func:`start_timeout` seconds. On failure the awaited step is cancelled, which
+    releases its futures. ``names`` (worker address to name) is updated on each check.
+    """
+    timeout = start_timeout()
+    task = asyncio.ensure_future(awaitable)
+    names = {} if names is None else names
+    empty_since: float | None = None
+    try:
+        while True:
+            done, _ = await asyncio.wait({task}, timeout=POLL_INTERVAL)
+            if done:
+                return task.result()
+            try:
+                info = await asyncio.wait_for(client.scheduler.identity(), timeout)
+            except Exception as exc:
+                raise RuntimeError(
+                    f"Distributed BDT training failed: the Dask scheduler did not answer "
+                    f"within {timeout:g} s while {what} ({type(exc).__name__}: {exc}). "
+                    "Check that the cluster is up (client.dashboard_link), then fit again; "
+                    "a slow scheduler can be given longer with "
+                    "dask.config.set({'sklhep.dask.start-timeout': '5 minutes'})."
+                ) from exc
+            alive = info.get("workers", {})
+            names.update({a: w.get("name") for a, w in alive.items() if isinstance(w, dict)})
+            lost = [a for a in workers if a not in alive]
+            if lost:
+                raise RuntimeError(_lost_workers_message(lost, names, what))
+            if alive:
+                empty_since = None
+            elif empty_since is None:
+                empty_since = time.monotonic()
+            elif time.monotonic() - empty_since > timeout:
+                raise RuntimeError(
+                    f"Distributed BDT training failed: the Dask cluster has had no worker "
+                    f"for {timeout:g} s while {what}. Start workers (cluster.scale(n)) or "
+                    "wait for the batch system to start them "
+                    "(client.wait_for_workers(n_workers)), then fit again; a longer wait is "
+                    "set with dask.config.set({'sklhep.dask.start-timeout': '10 minutes'})."
+                )
+    finally:
+        if not task.done():
+            task.cancel()
+            await asyncio.wait({task}, timeout=timeout)
+        elif not task.cancelled():
+            task.exception()  # retrieved: no "exception was never retrieved" warning
+
+
+async def _run_watched(
+    client: Any,
+    start: Callable[[], Any],
+    what: str,
+    workers: Sequence[str],
+    names: dict[str, Any] | None,
+) -> Any:
+    # ``start`` runs in the event loop, where the client's blocking calls return awaitables
+    return await _watch(client, start(), what, workers, names)
+
+
+def _run(
+    client: Any,
+    start: Callable[[], Any],
+    what: str,
+    workers: Sequence[str] = (),
+    names: dict[str, Any] | None = None,
+) -> Any:
+    """``start()`` (a Dask or xgboost.dask call) in the client's loop, awaited under
+    :func:`_watch`; every blocking wait of the distributed fit goes through here."""
+    distributed = extras.distributed()
+    try:
+        return client.sync(_run_watched, client, start, what, workers, names)
+    except distributed.KilledWorker as exc:  # a task killed its workers: out of memory?
+        raise RuntimeError(_training_failure(exc)) from exc
+
+
+def _release_frames(exc: BaseException | None) -> None:
+    """Clear the local variables of the finished frames in the tracebacks of ``exc`` and
+    of its causes. xgboost.dask's frames hold the fit's futures, and Dask keeps the error
+    of a failed future with its traceback: without this, a failed fit would keep its
+    data on the workers for as long as the client lives."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        traceback.clear_frames(exc.__traceback__)  # executing frames are left alone
+        exc = exc.__cause__ or exc.__context__
+
+
+def _identify(client: Any, names: dict[str, Any]) -> set[str]:
+    """The addresses of the workers now in the cluster (one bounded request); their
+    names are added to ``names``."""
+    info = client.sync(client.scheduler.identity, callback_timeout=start_timeout())
+    workers = info.get("workers", {})
+    names.update({a: w.get("name") for a, w in workers.items() if isinstance(w, dict)})
+    return set(workers)
+
+
+def _lost_after(client: Any, workers: Sequence[str], names: dict[str, Any]) -> list[str]:
+    """The training workers that have left the cluster, waiting up to 5 s (or the start
+    timeout) for the scheduler to notice: a dead worker breaks xgboost's collective a
+    moment before the scheduler removes it."""
+    deadline = time.monotonic() + min(5.0, start_timeout())
+    while True:
+        try:
+            lost = sorted(set(workers) - _identify(client, names))
+        except Exception:  # no answer: the error message says what is known
+            return []
+        if lost or time.monotonic() > deadline:
+            return lost
+        time.sleep(0.1)
+
+
+def _compute(client: Any, obj: Any, what: str) -> Any:
+    """``dask.compute(obj)[0]`` on the cluster, as a bounded wait (:func:`_run`).
+
+    An error of a task is raised as it is (a data error stays a data error), except a
+    task that killed its workers (``KilledWorker``: usually out of memory), which is
+    reported as a lost worker.
+    """
+    import dask
+
+    futures: list[Any] = []
+
+    async def start() -> Any:
+        futures.append(client.compute(dask.delayed(obj)))
+        return await client.gather(futures[0])
+
+    try:
+        return _run(client, start, what)
+    finally:
+        for future in futures:
+            future.release()
+
+
+def _lengths(client: Any, blocks: Any, what: str) -> tuple[int, ...]:
+    """The number of rows of each Dask block (a list of Delayed), computed as one bounded
+    wait."""
+    import dask
+
+    return tuple(int(n) for n in _compute(client, [dask.delayed(len)(b) for b in blocks], what))
+
+
 # --------------------------------------------------------------------------- input
-def _as_dask_2d(X: Any, what: str = "X") -> tuple[Any, list[str] | None]:
-    """X as a row-chunked 2-D Dask array with known chunks, and its column names."""
+def _as_dask_2d(X: Any, what: str = "X", client: Any = None) -> tuple[Any, list[str] | None]:
+    """X as a row-chunked 2-D Dask array with known chunks, and its column names (chunk
+    sizes are computed as bounded waits when ``client`` is given)."""
     import dask.array as da
     import dask.dataframe as dd
 
@@ -87,7 +354,11 @@ def _as_dask_2d(X: Any, what: str = "X") -> tuple[Any, list[str] | None]:
                 f"{what} has non-numeric columns {bad}; the BDT needs numbers. Encode or drop "
                 "them first."
             )
-        X = X.to_dask_array(lengths=True)
+        if client is None:
+            X = X.to_dask_array(lengths=True)
+        else:
+            lengths = _lengths(client, X.to_delayed(), f"counting the rows of {what}")
+            X = X.to_dask_array(lengths=lengths)
     elif not isinstance(X, da.Array):
         X = da.asarray(np.asarray(X))
     if X.ndim != 2:
@@ -98,11 +369,16 @@ def _as_dask_2d(X: Any, what: str = "X") -> tuple[Any, list[str] | None]:
             "supported). Encode them as numbers first."
         )
     if any(np.isnan(c) for c in X.chunks[0]):
-        X = X.compute_chunk_sizes()
+        if client is None:
+            X = X.compute_chunk_sizes()
+        else:
+            X = X.rechunk({1: -1})
+            rows = _lengths(client, X.to_delayed()[:, 0], f"counting the rows of {what}")
+            X = da.Array(X.dask, X.name, chunks=(rows, X.chunks[1]), dtype=X.dtype)
     return X.rechunk({1: -1}), names
 
 
-def _as_dask_1d(v: Any, chunks: tuple[int, ...], what: str) -> Any:
+def _as_dask_1d(v: Any, chunks: tuple[int, ...], what: str, client: Any) -> Any:
     import dask.array as da
     import dask.dataframe as dd
 
@@ -113,7 +389,7 @@ def _as_dask_1d(v: Any, chunks: tuple[int, ...], what: str) -> Any:
                     f"{what} must be 1-D, got a DataFrame of {len(v.columns)} columns."
                 )
             v = v[v.columns[0]]
-        v = v.to_dask_array(lengths=True)
+        v = v.to_dask_array(lengths=_lengths(client, v.to_delayed(), f"counting {what}"))
     elif not isinstance(v, da.Array):
         v = da.asarray(np.asarray(v))
     if v.ndim == 2 and v.shape[1] == 1:
@@ -121,7 +397,8 @@ def _as_dask_1d(v: Any, chunks: tuple[int, ...], what: str) -> Any:
     if v.ndim != 1:
         raise ValueError(f"{what} must be 1-D, got shape {v.shape}.")
     if any(np.isnan(c) for c in v.chunks[0]):
-        v = v.compute_chunk_sizes()
+        sizes = _lengths(client, v.to_delayed(), f"counting {what}")
+        v = da.Array(v.dask, v.name, chunks=(sizes,), dtype=v.dtype)
     if v.shape[0] != sum(chunks):
         raise ValueError(
             f"{what} has {v.shape[0]} entries but X has {sum(chunks)} rows; they must match."
@@ -199,19 +476,18 @@ def train(config: BoostingConfig, X: Any, y: Any, sample_weight: Any) -> FitResu
     """Train on Dask collections: the distributed counterpart of
     :func:`sklhep.ensemble._trainer.train`, validating the data on the cluster."""
     xgb_dask = extras.xgboost_dask()
-    import dask
     import dask.array as da
 
     client = _client()
-    X, names = _as_dask_2d(X)
+    X, names = _as_dask_2d(X, client=client)
     chunks = X.chunks[0]
     if y is None:
         raise ValueError("y is required: the BDT is a supervised estimator.")
-    y = _as_dask_1d(y, chunks, "y")
+    y = _as_dask_1d(y, chunks, "y", client)
     w = (
         da.ones(X.shape[0], chunks=(chunks,), dtype=np.float64)
         if sample_weight is None
-        else _as_dask_1d(sample_weight, chunks, "sample_weight").astype(np.float64)
+        else _as_dask_1d(sample_weight, chunks, "sample_weight", client).astype(np.float64)
     )
     if X.shape[0] == 0:
         raise ValueError("X has 0 rows; the BDT needs at least one event per class.")
@@ -224,7 +500,7 @@ def train(config: BoostingConfig, X: Any, y: Any, sample_weight: Any) -> FitResu
     else:
         checks["bad_y"] = ~da.isfinite(y).all()
         checks["y_min"], checks["y_max"] = y.min(), y.max()
-    (got,) = dask.compute(checks)
+    got = _compute(client, checks, "checking the data")
     if got["inf_X"]:
         raise ValueError(
             "X contains infinite values. NaN means 'missing' to the BDT, but inf is an error: "
@@ -276,7 +552,7 @@ def train(config: BoostingConfig, X: Any, y: Any, sample_weight: Any) -> FitResu
     if valid is not None:
         g_va, w_va = part(groups, valid), part(w, valid)
         reductions["valid"] = WeightSums.dask_reductions(w_va, g_va, n_groups)
-    (sums,) = dask.compute(reductions)
+    sums = _compute(client, reductions, "summing the weights")
     s = sums["train"]
     if classes is not None:
         for k in np.flatnonzero(s["n_events"] == 0):
@@ -313,7 +589,7 @@ def train(config: BoostingConfig, X: Any, y: Any, sample_weight: Any) -> FitResu
     if classifier:
         margin0 = loss.init_margin(np.arange(n_classes), net_final)
     else:
-        margin0 = _regression_margin(loss, part(y, train), w_tr, got, net_final[0])
+        margin0 = _regression_margin(client, loss, part(y, train), w_tr, got, net_final[0])
 
     device = resolve_device(config.device, "xgboost")
     # xgboost.dask uses each worker's threads unless n_jobs says otherwise
@@ -321,12 +597,22 @@ def train(config: BoostingConfig, X: Any, y: Any, sample_weight: Any) -> FitResu
     params = config.xgboost_params(
         device, int(n_jobs) if n_jobs is not None and n_jobs >= 1 else None, seed
     )
+    # "auto" on the training weights, as on one machine: the plan's factors times the
+    # per-class sums are the prepared weights' sums (|w| and max(w, 0) have no negative
+    # weight left, where "auto" is 1)
+    params["min_child_weight"] = (
+        config.resolve_min_child_weight(WeightSums(**s), plan.factors)
+        if plan.transform == "none"
+        else config.resolve_min_child_weight(WeightSums.from_weights(np.ones(0)))
+    )
     params["base_score"] = [float(m) for m in np.atleast_1d(margin0)]
     if classifier:
         params["max_delta_step"] = SIGNED_MAX_STEP_MARGIN
     else:  # as on one machine: half the target's weighted standard deviation
         y_tr = part(y, train)
-        first, second = dask.compute((w_tr * y_tr).sum(), (w_tr * y_tr * y_tr).sum())
+        first, second = _compute(
+            client, ((w_tr * y_tr).sum(), (w_tr * y_tr * y_tr).sum()), "summing the targets"
+        )
         mean = float(first) / net_final[0]
         var = float(second) / net_final[0] - mean * mean
         params["max_delta_step"] = SIGNED_MAX_STEP_STD * float(np.sqrt(max(var, 0.0)))
@@ -341,7 +627,19 @@ def train(config: BoostingConfig, X: Any, y: Any, sample_weight: Any) -> FitResu
         else:
             label = part(y, keep)
             kwargs["label_lower_bound"] = da.where(negative, -1.0, 1.0)
-        return xgb_dask.DaskDMatrix(client, part(X, keep), label.astype(np.float32), **kwargs)
+        data, label = part(X, keep), label.astype(np.float32)
+        # persisted and placed on the workers (DaskDMatrix is awaitable in the event loop)
+        try:
+            return _run(
+                client,
+                lambda: xgb_dask.DaskDMatrix(client, data, label, **kwargs),
+                "placing the data on the workers",
+            )
+        except RuntimeError as exc:
+            _release_frames(exc)
+            if str(exc).startswith("Distributed BDT training failed"):
+                raise
+            raise RuntimeError(_training_failure(exc)) from exc
 
     dtrain = dmatrix(train, w_tr)
     evals = [(dtrain, "train")]
@@ -349,21 +647,44 @@ def train(config: BoostingConfig, X: Any, y: Any, sample_weight: Any) -> FitResu
         evals.append((dmatrix(valid, w_va), "validation"))
     objective = _DistributedObjective(loss, n_classes, n_outputs)
     metric = _DistributedMetric(loss, n_classes, n_outputs, _metric_factor(loss, n_outputs))
+    coll_cfg = collective.Config(
+        timeout=int(np.ceil(collective_timeout())), tracker_timeout=int(np.ceil(start_timeout()))
+    )
+    xgb_config = xgboost.get_config()  # the caller's (thread-local) xgboost configuration
+
+    def start_training() -> Any:
+        with xgboost.config_context(**xgb_config):
+            return xgb_dask.train(
+                client,
+                params,
+                dtrain,
+                num_boost_round=int(config.n_estimators),
+                evals=evals,
+                obj=objective,
+                custom_metric=metric,
+                early_stopping_rounds=config.n_iter_no_change if valid is not None else None,
+                verbose_eval=int(config.verbose) if config.verbose else False,
+                coll_cfg=coll_cfg,
+            )
+
+    workers = _training_workers([d for d, _ in evals])
+    worker_names: dict[str, Any] = {}
     start = time.perf_counter()
     try:
-        result = xgb_dask.train(
-            client,
-            params,
-            dtrain,
-            num_boost_round=int(config.n_estimators),
-            evals=evals,
-            obj=objective,
-            custom_metric=metric,
-            early_stopping_rounds=config.n_iter_no_change if valid is not None else None,
-            verbose_eval=int(config.verbose) if config.verbose else False,
-        )
+        result = _run(client, start_training, "training", workers, worker_names)
     except Exception as exc:
-        raise RuntimeError(_training_failure(exc)) from exc
+        if isinstance(exc, RuntimeError) and str(exc).startswith(
+            "Distributed BDT training failed"
+        ):
+            _release_frames(exc)
+            raise
+        _release_frames(exc)
+        message = _training_failure(exc)
+        if "worker was probably lost" in message:  # name it, once the scheduler knows
+            lost = _lost_after(client, workers, worker_names)
+            if lost:
+                message = _lost_workers_message(lost, worker_names, "training")
+        raise RuntimeError(message) from exc
     elapsed = time.perf_counter() - start
 
     booster = result["booster"]
@@ -396,7 +717,14 @@ def train(config: BoostingConfig, X: Any, y: Any, sample_weight: Any) -> FitResu
         classes=classes,
         feature_names_in=None if names is None else np.asarray(names, dtype=object),
         metric=loss.metric,
+        min_child_weight=float(params["min_child_weight"]),
     )
+
+
+def _training_workers(dmatrices: Sequence[Any]) -> list[str]:
+    """The addresses of the workers that hold a part of the data (xgboost.dask trains on
+    exactly these: its collective breaks when one of them is lost)."""
+    return sorted({address for d in dmatrices for address in d.worker_map})
 
 
 #: What xgboost's collective and Dask's scheduler say when a worker is lost mid-fit.
@@ -411,6 +739,10 @@ _LOST_WORKER_HINTS = (
     "commclosed",
     "workers died",
     "resilience",
+    "missing required workers",
+    "invalid worker address",
+    # DaskDMatrix when a worker dies between computing the parts and locating them
+    "coroutine raised stopiteration",
 )
 
 
@@ -426,31 +758,34 @@ def _training_failure(exc: BaseException) -> str:
     if any(h in f"{type(exc).__name__} {text}".lower() for h in _LOST_WORKER_HINTS):
         message += (
             " A worker was probably lost mid-fit (killed, out of memory, or preempted by the "
-            "batch system); xgboost.dask cannot continue without it. Check the cluster, then "
-            "fit again."
+            "batch system); xgboost.dask cannot continue without it. Fit again once the "
+            "cluster is whole (client.wait_for_workers(n_workers)); if a worker ran out of "
+            "memory, give the workers more memory or use more workers (n_workers)."
         )
     return message + " The workers' logs (client.get_worker_logs()) have the details."
 
 
-def _regression_margin(loss: Loss, y: Any, w: Any, got: dict[str, Any], net: float) -> Any:
+def _regression_margin(
+    client: Any, loss: Loss, y: Any, w: Any, got: dict[str, Any], net: float
+) -> Any:
     """The net weighted mean (one reduction), or the median from a fine weighted histogram."""
     import dask.array as da
 
     if loss.metric == "mse":
-        mean = float((w * y).sum().compute()) / net
+        mean = float(_compute(client, (w * y).sum(), "summing the targets")) / net
         return loss.init_margin(np.array([mean]), np.ones(1))
     lo, hi = float(got["y_min"]), float(got["y_max"])
     if hi <= lo:
         return loss.init_margin(np.array([lo]), np.ones(1))
     counts, edges = da.histogram(y, bins=MEDIAN_BINS, range=(lo, hi), weights=w)
     centres = 0.5 * (edges[1:] + edges[:-1])
-    counts = counts.compute()
+    counts = _compute(client, counts, "histogramming the targets")
     used = counts != 0
     margin = loss.init_margin(centres[used], counts[used])
     if isinstance(loss, AbsoluteError):
         # The scale (net mean absolute deviation) over the events, not the bin centres.
         median = float(margin[0])
-        scale = float((w * abs(y - median)).sum().compute()) / net
+        scale = float(_compute(client, (w * abs(y - median)).sum(), "summing the targets")) / net
         loss.scale = scale if scale > 0 else loss.scale
     return margin
 
@@ -470,7 +805,7 @@ def predict(est: Any, X: Any, method: str) -> Any:
 
     check_is_fitted(est, "booster_")
     extras.dask()
-    X, names = _as_dask_2d(X)
+    X, names = _as_dask_2d(X, client=_current_client())
     if X.shape[1] != est.n_features_in_:
         raise ValueError(
             f"X has {X.shape[1]} features, but {type(est).__name__} is expecting "

@@ -52,6 +52,9 @@ def test_distributed_fit_matches_single_machine_auc(client: Any, data: dict) -> 
     local = BDTClassifier(**KW).fit(data["X"], data["y"], sample_weight=data["w"])
     dist = bounded(lambda: BDTClassifier(**KW).fit(*_dask(data)))
     assert dist.signed_objective_
+    # min_child_weight="auto" resolves on the same training weights on both paths
+    assert dist.min_child_weight_ == pytest.approx(local.min_child_weight_, rel=1e-9)
+    assert dist.min_child_weight_ > 1
     auc_local = roc_auc_score(
         data["yt"], local.decision_function(data["Xt"]), sample_weight=data["wt"]
     )

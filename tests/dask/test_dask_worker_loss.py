@@ -6,12 +6,15 @@ and the other tests never see the restarted worker.
 
 from __future__ import annotations
 
+import asyncio
 import os
+import re
 import signal
 import threading
 import time
 from typing import Any
 
+import dask
 import dask.array as da
 import pytest
 from dask_timeouts import bounded
@@ -28,6 +31,10 @@ def _training_task_running(client: Any) -> bool:
     return any(key.startswith("fn-") for key in keys)
 
 
+# the scheduler runs in this process, and with it xgboost's tracker: a tracker whose
+# workers never all joined (here or in an earlier module) ends with its timeout error
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 def test_killed_worker_gives_a_clear_error_not_a_hang(client: Any) -> None:
     df = make_signal_background(100_000, negative_fraction=0.15, random_state=0)
     X = da.from_array(df[FEATURES].to_numpy(), chunks=(25_000, -1))
@@ -78,3 +85,80 @@ def test_other_failures_are_not_called_a_lost_worker() -> None:
     message = bdt_dask._training_failure(RuntimeError("worker lost its input file"))
     assert "worker lost its input file" in message
     assert "probably lost" not in message
+
+
+class _FakeScheduler:
+    """``client.scheduler`` for :func:`_watch` without a cluster: a fixed set of workers."""
+
+    def __init__(self, workers: dict[str, Any]) -> None:
+        self.workers = workers
+
+    async def identity(self) -> dict[str, Any]:
+        return {"workers": self.workers}
+
+
+class _FakeClient:
+    def __init__(self, workers: dict[str, Any]) -> None:
+        self.scheduler = _FakeScheduler(workers)
+
+
+async def _never() -> None:
+    await asyncio.sleep(3600)
+
+
+def test_watch_stops_at_once_when_a_training_worker_is_gone() -> None:
+    client = _FakeClient({"tcp://10.0.0.2:4000": {"name": "w2"}})
+    start = time.monotonic()
+    with pytest.raises(
+        RuntimeError, match=re.escape("worker tcp://10.0.0.1:4000 left the cluster")
+    ):
+        asyncio.run(bdt_dask._watch(client, _never(), "training", ["tcp://10.0.0.1:4000"]))
+    assert time.monotonic() - start < 5 * bdt_dask.POLL_INTERVAL
+
+
+def test_watch_gives_up_on_a_cluster_without_workers() -> None:
+    with dask.config.set({"sklhep.dask.start-timeout": 1}):
+        start = time.monotonic()
+        with pytest.raises(RuntimeError, match="no worker for 1 s while checking the data"):
+            asyncio.run(bdt_dask._watch(_FakeClient({}), _never(), "checking the data"))
+    assert time.monotonic() - start < 5
+
+
+def test_watch_returns_the_result_and_passes_errors_through() -> None:
+    async def value() -> int:
+        await asyncio.sleep(0.01)
+        return 7
+
+    async def fails() -> None:
+        raise ValueError("sample_weight contains NaN")
+
+    client = _FakeClient({"tcp://a:1": {}})
+    assert asyncio.run(bdt_dask._watch(client, value(), "x", ["tcp://a:1"])) == 7
+    with pytest.raises(ValueError, match="contains NaN"):
+        asyncio.run(bdt_dask._watch(client, fails(), "x"))
+
+
+def test_timeouts_come_from_the_dask_config() -> None:
+    assert bdt_dask.start_timeout() == bdt_dask.START_TIMEOUT
+    assert bdt_dask.collective_timeout() == bdt_dask.COLLECTIVE_TIMEOUT
+    with dask.config.set(
+        {"sklhep.dask.start-timeout": "2 minutes", "sklhep.dask.collective_timeout": 30}
+    ):
+        assert bdt_dask.start_timeout() == 120
+        assert bdt_dask.collective_timeout() == 30
+    for bad in (0, -1, "3 parsecs"):
+        with (
+            dask.config.set({"sklhep.dask.start-timeout": bad}),
+            pytest.raises(ValueError, match="must be a positive duration"),
+        ):
+            bdt_dask.start_timeout()
+
+
+def test_lost_worker_message_names_the_worker_and_the_fix() -> None:
+    message = bdt_dask._lost_workers_message(
+        ["tcp://10.0.3.7:40745"], {"tcp://10.0.3.7:40745": "htcondor-17"}, "training"
+    )
+    assert "worker 'htcondor-17' (tcp://10.0.3.7:40745) left the cluster while training" in message
+    assert "client.wait_for_workers" in message
+    assert "more memory" in message
+    assert "n_workers" in message
