@@ -10,9 +10,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from sklhep.bench._config import TASKS, BenchConfig, BenchError, minimum_events
+from sklhep.bench._config import (
+    OVERTRAINING_P,
+    TASKS,
+    BenchConfig,
+    BenchError,
+    minimum_events,
+)
 
-__all__ = ["TASKS", "BenchConfig", "BenchError", "minimum_events", "run_bench"]
+__all__ = ["OVERTRAINING_P", "TASKS", "BenchConfig", "BenchError", "minimum_events", "run_bench"]
 
 
 def run_bench(config: BenchConfig) -> dict[str, Any]:

@@ -34,10 +34,18 @@ class BenchData:
     #: (classifiers only): label 1 of the binary generator, label 0 of the multi-class
     #: one, and the class of the first sample for ROOT input.
     signal_label: Any = None
+    #: The built-in generator's analytic truth (``df.attrs["truth"]``, a
+    #: :class:`sklhep.datasets.GeneratorTruth`); None for ROOT input.
+    truth: Any = None
 
 
 def _from_frame(
-    df: pd.DataFrame, target: str, source: str, classifier: bool, signal_label: Any = None
+    df: pd.DataFrame,
+    target: str,
+    source: str,
+    classifier: bool,
+    signal_label: Any = None,
+    truth: Any = None,
 ) -> BenchData:
     features = [c for c in df.columns if c not in RESERVED and c != target]
     w = check_sample_weight(df["weight"].to_numpy(), len(df))
@@ -51,7 +59,7 @@ def _from_frame(
             names = ["+".join(map(str, v)) for _, v in grouped]
         else:
             names = [str(c) for c in np.unique(y)]
-    return BenchData(df[features], y, w, event, names, source, signal_label)
+    return BenchData(df[features], y, w, event, names, source, signal_label, truth)
 
 
 def load_data(config: BenchConfig) -> BenchData:
@@ -112,10 +120,12 @@ def load_data(config: BenchConfig) -> BenchData:
         kwargs["n_features"] = config.n_features
     if task == "binary":
         df = datasets.make_signal_background(n_events, **kwargs)
-        return _from_frame(df, "label", "generator:make_signal_background", True, 1)
+        return _from_frame(
+            df, "label", "generator:make_signal_background", True, 1, df.attrs["truth"]
+        )
     if task == "multiclass":
         df = datasets.make_multiclass(n_events, **kwargs)
-        return _from_frame(df, "label", "generator:make_multiclass", True, 0)
+        return _from_frame(df, "label", "generator:make_multiclass", True, 0, df.attrs["truth"])
     df = datasets.make_momentum_regression(n_events, **kwargs)
     return _from_frame(df, "target", "generator:make_momentum_regression", False)
 

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from sklhep.bench._config import BenchConfig, BenchError
-from sklhep.bench._summary import notes, summary_rows
+from sklhep.bench._summary import notes, summary_columns, summary_rows
 
 __all__ = ["prepare_output_dir", "write_reports"]
 
@@ -80,6 +80,7 @@ def _settings_table(report: dict[str, Any]) -> list[str]:
 def _markdown(report: dict[str, Any], plots: list[str]) -> str:
     d = report["data"]
     names = list(report["models"])
+    columns = summary_columns(report)
     lines = [
         f"# sklhep bench: {report['task']}",
         "",
@@ -90,8 +91,8 @@ def _markdown(report: dict[str, Any], plots: list[str]) -> str:
         f"| {d['n_events']} | {d['n_features']} | {d['negative_fraction']:.1%} | "
         f"{d['effective_sample_size']:.0f} | {report['folds']} |",
         "",
-        "| metric | " + " | ".join(names) + " |",
-        "|---|" + "---:|" * len(names),
+        "| metric | " + " | ".join(columns) + " |",
+        "|---|" + "---:|" * len(columns),
     ]
     lines += [
         f"| {label} | " + " | ".join(values) + " |" for label, values in summary_rows(report)
@@ -173,9 +174,11 @@ def _plots(config: BenchConfig, report: dict[str, Any], extras: dict[str, Any]) 
         save(fig, "resolution_vs_target.png")
     else:
         fig, ax = plt.subplots(figsize=(6, 4.5))
-        plotting.plot_roc(
-            {n: (m["_truth"], m["_signal_score"], w) for n, m in models.items()}, ax=ax
-        )
+        curves = {n: (m["_truth"], m["_signal_score"], w) for n, m in models.items()}
+        best = extras.get("bayes_optimal")
+        if best is not None:
+            curves[report["bayes_optimal"]["label"]] = (best["_truth"], best["_signal_score"], w)
+        plotting.plot_roc(curves, ax=ax)
         save(fig, "roc.png")
         for name, m in models.items():
             o, truth = m["_overtraining"], m["_truth"]

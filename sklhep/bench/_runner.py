@@ -25,15 +25,21 @@ from tqdm.auto import tqdm
 import sklhep
 from sklhep import metrics
 from sklhep._device import effective_n_threads
-from sklhep.bench._config import BenchConfig, BenchError
+from sklhep.bench._config import BAYES_LABEL, OVERTRAINING_P, BenchConfig, BenchError
 from sklhep.bench._data import BenchData, describe, load_data
 from sklhep.bench._report import prepare_output_dir, write_reports
 from sklhep.bench._summary import print_summary
 from sklhep.exceptions import ConvergenceWarning
 from sklhep.model_selection import CrossEvaluator, EventNumberKFold
-from sklhep.weights import WeightSums, normalize_weights
+from sklhep.weights import WeightSums, effective_sample_size, normalize_weights
 
-__all__ = ["REJECTION_EFFICIENCIES", "TrainingPlan", "run_bench", "training_plan"]
+__all__ = [
+    "REJECTION_EFFICIENCIES",
+    "TrainingPlan",
+    "bayes_optimal",
+    "run_bench",
+    "training_plan",
+]
 
 REJECTION_EFFICIENCIES = (0.3, 0.5, 0.7, 0.9)
 #: The significance scan skips cuts whose selected background is estimated from fewer
@@ -381,13 +387,17 @@ def _permutation_importance(
     return out
 
 
-def _classification_metrics(
-    config: BenchConfig, data: BenchData, cv: CrossEvaluator, proba: np.ndarray
+def _score_metrics(
+    config: BenchConfig,
+    data: BenchData,
+    truth: np.ndarray,
+    score: np.ndarray,
+    proba: np.ndarray,
 ) -> dict[str, Any]:
+    """Weighted AUC, background rejections and the best Asimov significance of a signal
+    ``score`` (and of the class probabilities ``proba``, for the multi-class AUC) on all
+    events, with their weights: the same for a model and for the Bayes-optimal posterior."""
     y, w = data.y, data.sample_weight
-    column = _signal_column(data, _final_estimator(cv.estimators_[0]).classes_)
-    truth = (y == data.signal_label).astype(int)
-    score = proba[:, column]
     if config.task == "binary":
         auc = metrics.roc_auc_score(truth, score, sample_weight=w)
     else:
@@ -404,6 +414,59 @@ def _classification_metrics(
         sample_weight=_lumi_weights(config, truth, w),
         min_background_ess=MIN_BACKGROUND_ESS,
     )
+    return {
+        "auc": float(auc),
+        "background_rejection": {k: float(v) for k, v in rejection.items()},
+        "max_significance": {
+            "cut": float(best.cut),
+            "significance": float(best.significance),
+            "s": float(best.s),
+            "b": float(best.b),
+            "min_background_ess": MIN_BACKGROUND_ESS,
+        },
+    }
+
+
+def _overtraining(ks: dict[str, Any], n_eff: dict[str, float]) -> dict[str, Any]:
+    """The overtraining verdict of the KS results ``ks`` (signal, background): flagged when
+    a p-value is below ``OVERTRAINING_P``; ``message`` is the note of ``report.md``."""
+    threshold = OVERTRAINING_P
+    low = [c for c in ("signal", "background") if ks[c].pvalue < threshold]
+    message = None
+    if low:
+        found = "; ".join(
+            f"{c}: KS p = {ks[c].pvalue:.2g}, distance D = {ks[c].statistic:.3f}, where "
+            f"fluctuations alone give D ≈ 1/√n_eff = {1 / math.sqrt(n_eff[c]):.3f} "
+            f"(n_eff = {n_eff[c]:.0f})"
+            for c in low
+        )
+        message = (
+            "the first fold model scores its training events differently from its test "
+            f"events (KS p < {threshold:g}; {found}). D is the largest gap between the two "
+            "score CDFs: a D of a percent or two on a large sample is a real but small "
+            "difference, and the metrics above are all measured on test events; a D of 0.05 "
+            "or more means the model learned its training events' fluctuations: use more "
+            "events, fewer --n-estimators / --max-epochs, or keep early stopping on"
+        )
+    return {
+        "ks_p_signal": float(ks["signal"].pvalue),
+        "ks_p_background": float(ks["background"].pvalue),
+        "ks_distance_signal": float(ks["signal"].statistic),
+        "ks_distance_background": float(ks["background"].statistic),
+        "flagged": bool(low),
+        "threshold": threshold,
+        "message": message,
+    }
+
+
+def _classification_metrics(
+    config: BenchConfig, data: BenchData, cv: CrossEvaluator, proba: np.ndarray
+) -> dict[str, Any]:
+    y, w = data.y, data.sample_weight
+    column = _signal_column(data, _final_estimator(cv.estimators_[0]).classes_)
+    truth = (y == data.signal_label).astype(int)
+    score = proba[:, column]
+    result = _score_metrics(config, data, truth, score, proba)
     # TMVA's overtraining check on the first fold's model: its training vs its test events
     test = np.asarray(cv.cv.split(data.X, y, data.event).__next__()[1])
     train = np.setdiff1d(np.arange(len(y)), test)
@@ -415,28 +478,46 @@ def _classification_metrics(
         "test_score": score[test],
     }
     ks = {}
+    n_eff = {}
     for name, value in (("signal", 1), ("background", 0)):
         tr, te = truth[train] == value, truth[test] == value
-        ks[name] = float(
-            metrics.ks_test(
-                overtraining["train_score"][tr],
-                overtraining["test_score"][te],
-                weights_train=w[train][tr],
-                weights_test=w[test][te],
-            ).pvalue
+        ks[name] = metrics.ks_test(
+            overtraining["train_score"][tr],
+            overtraining["test_score"][te],
+            weights_train=w[train][tr],
+            weights_test=w[test][te],
         )
+        n1, n2 = effective_sample_size(w[train][tr]), effective_sample_size(w[test][te])
+        n_eff[name] = n1 * n2 / (n1 + n2)
     return {
-        "auc": float(auc),
-        "background_rejection": {k: float(v) for k, v in rejection.items()},
-        "max_significance": {
-            "cut": float(best.cut),
-            "significance": float(best.significance),
-            "s": float(best.s),
-            "b": float(best.b),
-            "min_background_ess": MIN_BACKGROUND_ESS,
-        },
-        "ks_pvalue": ks,
+        **result,
+        "ks_pvalue": {name: float(r.pvalue) for name, r in ks.items()},
+        "overtraining": _overtraining(ks, n_eff),
         "_overtraining": overtraining,
+        "_signal_score": score,
+        "_truth": truth,
+    }
+
+
+def bayes_optimal(config: BenchConfig, data: BenchData) -> dict[str, Any] | None:
+    """The metrics of the Bayes-optimal classifier of the built-in generators: their
+    analytic posterior :math:`P(k \\mid x)` (:meth:`sklhep.datasets.GeneratorTruth.posterior`)
+    as its score, on the same events with the same weights as the models.
+
+    None for ROOT input and for a regression (no posterior). The keys ``_signal_score`` and
+    ``_truth`` (for the ROC plot) are popped by the caller before the report is written.
+    """
+    if data.truth is None or config.task == "regression":
+        return None
+    proba = np.asarray(data.truth.posterior(data.X))
+    # the posterior's columns are the generator's labels 0..K-1, in order
+    truth = (data.y == data.signal_label).astype(int)
+    score = proba[:, int(data.signal_label)]
+    result = _score_metrics(config, data, truth, score, proba)
+    return {
+        "label": BAYES_LABEL,
+        "source": f"analytic posterior of {data.source}",
+        **result,
         "_signal_score": score,
         "_truth": truth,
     }
@@ -610,6 +691,12 @@ def run_bench(config: BenchConfig) -> dict[str, Any]:
             }
             report["models"][label] = result
             bar.update()
+        best = bayes_optimal(config, data)
+        if best is not None:
+            extras["bayes_optimal"] = {k: best.pop(k) for k in list(best) if k.startswith("_")}
+            report["bayes_optimal"] = best
+            for measured in report["models"].values():
+                measured["auc_below_bayes"] = best["auc"] - measured["auc"]
         bar.set_postfix_str("writing report and plots")
         write_reports(config, report, extras)
         bar.update()

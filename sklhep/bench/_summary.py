@@ -9,7 +9,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["notes", "print_summary", "summary_rows"]
+__all__ = ["notes", "print_summary", "summary_columns", "summary_rows"]
+
+#: A cell of the table that does not apply (the Bayes-optimal column has no KS test, no
+#: training and no inference).
+NOT_APPLICABLE = "–"
 
 
 def _fmt(value: Any) -> str:
@@ -23,10 +27,28 @@ def _rejection_at(efficiency: str) -> Callable[[dict[str, Any]], Any]:
     return lambda m: m["background_rejection"][efficiency]
 
 
+def summary_columns(report: dict[str, Any]) -> list[str]:
+    """The columns of the summary table: the models, then the Bayes-optimal classifier of
+    the built-in generator (``report["bayes_optimal"]``) when the report has one."""
+    names = list(report["models"])
+    best = report.get("bayes_optimal")
+    if best:
+        names.append(best["label"])
+    return names
+
+
+def _flag(model: dict[str, Any]) -> str:
+    o = model["overtraining"]
+    return f"FLAGGED (KS p < {o['threshold']:g})" if o["flagged"] else "no"
+
+
 def summary_rows(report: dict[str, Any]) -> list[tuple[str, list[str]]]:
-    """The rows of the summary table: (metric, [value per model])."""
+    """The rows of the summary table: (metric, [value per column of
+    :func:`summary_columns`]). The Bayes-optimal column shows ``NOT_APPLICABLE`` where it
+    has no value (KS, times)."""
     models = report["models"]
     names = list(models)
+    best = report.get("bayes_optimal")
     keys: list[tuple[str, Callable[[dict[str, Any]], Any]]] = []
     if report["task"] == "regression":
         keys += [
@@ -35,6 +57,8 @@ def summary_rows(report: dict[str, Any]) -> list[tuple[str, list[str]]]:
         ]
     else:
         keys.append(("weighted AUC", lambda m: m["auc"]))
+        if best:
+            keys.append(("AUC below Bayes optimal", lambda m: m["auc_below_bayes"]))
         keys += [
             (f"bkg rejection @ εS={e}", _rejection_at(e)) for e in ("0.3", "0.5", "0.7", "0.9")
         ]
@@ -42,22 +66,49 @@ def summary_rows(report: dict[str, Any]) -> list[tuple[str, list[str]]]:
             ("max Asimov Z", lambda m: m["max_significance"]["significance"]),
             ("KS p (signal)", lambda m: m["ks_pvalue"]["signal"]),
             ("KS p (background)", lambda m: m["ks_pvalue"]["background"]),
+            ("KS distance D (signal)", lambda m: m["overtraining"]["ks_distance_signal"]),
+            (
+                "KS distance D (background)",
+                lambda m: m["overtraining"]["ks_distance_background"],
+            ),
+            ("overtraining", _flag),
         ]
     keys += [
         ("training time [s]", lambda m: m["fit_time_s"]),
         ("inference [events/s]", lambda m: m["inference_events_per_s"]),
     ]
-    return [(label, [_fmt(get(models[n])) for n in names]) for label, get in keys]
+    rows = []
+    for label, get in keys:
+        values = [_fmt(get(models[n])) for n in names]
+        if best:
+            try:
+                values.append(_fmt(get(best)))
+            except KeyError:
+                values.append(NOT_APPLICABLE)
+        rows.append((label, values))
+    return rows
 
 
 def notes(report: dict[str, Any]) -> list[str]:
     """What the reader must know to trust the table: a model that stopped at its cap while
-    still improving (it has not converged), and how missing values were handled."""
+    still improving (it has not converged), a model the overtraining check flags, what
+    the Bayes-optimal column is, and how missing values were handled."""
     out = []
     for name, model in report["models"].items():
         message = model.get("convergence", {}).get("message")
         if message:
             out.append(f"**{name} not converged:** {message}.")
+    for name, model in report["models"].items():
+        overtraining = model.get("overtraining") or {}
+        if overtraining.get("flagged"):
+            out.append(f"**{name} overtraining flagged:** {overtraining['message']}.")
+    best = report.get("bayes_optimal")
+    if best:
+        out.append(
+            f"**{best['label']}:** the {best['source']}, scored on the same events with the "
+            "same weights: the best any classifier can do on these events (up to their "
+            "statistical fluctuation). A model's AUC below it is how far it is from the best."
+        )
     missing = report["data"].get("missing") or {}
     if missing:
         listed = ", ".join(f"{f} ({v:.1%})" for f, v in missing.items())
@@ -77,12 +128,14 @@ def print_summary(report: dict[str, Any]) -> None:
         f"{d['negative_fraction']:.1%} negative weights, "
         f"effective sample size {d['effective_sample_size']:.0f}, {report['folds']} folds"
     )
-    names = list(report["models"])
+    names = summary_columns(report)
     rows = summary_rows(report)
     width = max(len(r[0]) for r in rows)
-    print(f"{'':{width}}  " + "  ".join(f"{n:>10}" for n in names))
+    sizes = [max(10, len(n), *(len(r[1][i]) for r in rows)) for i, n in enumerate(names)]
+    print(f"{'':{width}}  " + "  ".join(f"{n:>{k}}" for n, k in zip(names, sizes, strict=True)))
     for label, values in rows:
-        print(f"{label:{width}}  " + "  ".join(f"{v:>10}" for v in values))
+        cells = (f"{v:>{k}}" for v, k in zip(values, sizes, strict=True))
+        print(f"{label:{width}}  " + "  ".join(cells))
     for note in notes(report):
         print("note: " + note.replace("**", ""))
     print(f"report: {report.get('out', '')}")
