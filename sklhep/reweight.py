@@ -15,8 +15,8 @@ ratio (``docs/reweighting.md``).
 :class:`Reweighter` does this with hep_ml's interface (``fit``, ``predict_weights``), adds
 cross-fitted weights (``fit_predict_weights``), normalises its output, and reports how
 much statistics the reweighting costs. :func:`reweighting_closure` checks the result:
-per-feature signed-mean pulls and weighted Kolmogorov-Smirnov distances between the
-reweighted original and the target.
+per-feature signed-mean pulls, weighted Kolmogorov-Smirnov distances and binned
+:math:`\chi^2` tests between the reweighted original and the target.
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ from sklearn.utils.validation import check_is_fitted, has_fit_parameter, validat
 from sklhep._sklearn_compat import HasMethods, Interval, _fit_context
 from sklhep.exceptions import LowEffectiveSampleSizeWarning, SklhepWarning
 from sklhep.metrics import ks_test
+from sklhep.metrics._two_sample import two_sample_chi2
 from sklhep.weights import (
     balanced_class_weight,
     check_sample_weight,
@@ -547,6 +548,14 @@ class ClosureResult:
     ks_statistic: NDArray[np.float64]
     #: Its p-value, at the two samples' effective sizes.
     ks_pvalue: NDArray[np.float64]
+    #: Gagunashvili's weighted two-sample :math:`\chi^2` of the normalised histograms
+    #: (``two_sample_chi2`` in ``sklhep.metrics``, 20 quantile bins of the pooled sample);
+    #: NaN for a feature with a single value.
+    chi2_statistic: NDArray[np.float64]
+    #: Its degrees of freedom (bins with events minus one; 0 where it is NaN).
+    chi2_ndf: NDArray[np.int64]
+    #: Its p-value.
+    chi2_pvalue: NDArray[np.float64]
 
     def to_frame(self) -> Any:
         """The result as a pandas DataFrame, one row per feature."""
@@ -561,6 +570,9 @@ class ClosureResult:
                 "pull_combined": self.pull_combined,
                 "ks_statistic": self.ks_statistic,
                 "ks_pvalue": self.ks_pvalue,
+                "chi2": self.chi2_statistic,
+                "chi2_ndf": self.chi2_ndf,
+                "chi2_pvalue": self.chi2_pvalue,
             },
             index=pd.Index(self.feature_names, name="feature"),
         )
@@ -579,8 +591,10 @@ def reweighting_closure(
     :math:`\sigma_t = s_t / \sqrt{n_t^\mathrm{eff}}` (:math:`s_t` the signed-weight standard
     deviation, :math:`n_t^\mathrm{eff}` Kish's effective sample size), and in units of
     both samples' errors added in quadrature; the weighted Kolmogorov-Smirnov distance
-    compares the whole distributions. A reweighting that closes has pulls of order 1
-    and KS p-values that are not small. The same call with the original weights gives the
+    and the weighted binned :math:`\chi^2` (Gagunashvili's test for weighted histograms,
+    ROOT's ``Chi2Test("WW")``, on 20 quantile bins) compare the whole distributions. A
+    reweighting that closes has pulls of order 1 and KS and :math:`\chi^2` p-values that
+    are not small. The same call with the original weights gives the
     figures before reweighting.
 
     Evaluate the weights of :meth:`Reweighter.fit_predict_weights` (cross-fitted), or those
@@ -600,7 +614,8 @@ def reweighting_closure(
     Returns
     -------
     ClosureResult
-        Per-feature means, errors, pulls and KS results; ``.to_frame()`` makes a table.
+        Per-feature means, errors, pulls, KS and :math:`\chi^2` results;
+        ``.to_frame()`` makes a table.
 
     Examples
     --------
@@ -624,7 +639,9 @@ def reweighting_closure(
     names = [str(c) for c in getattr(original, "columns", [])] or [
         f"x{i}" for i in range(Xo.shape[1])
     ]
-    fields: dict[str, list[float]] = {k: [] for k in ("mo", "mt", "et", "eo", "ks", "p")}
+    fields: dict[str, list[float]] = {
+        k: [] for k in ("mo", "mt", "et", "eo", "ks", "p", "chi2", "ndf", "chi2_p")
+    }
     ess_o, ess_t = effective_sample_size(wo), effective_sample_size(wt)
     for j in range(Xo.shape[1]):
         xo, xt = Xo[:, j], Xt[:, j]
@@ -636,6 +653,15 @@ def reweighting_closure(
         ks = ks_test(xo[ko], xt[kt], weights_train=wo[ko], weights_test=wt[kt])
         fields["ks"].append(ks.statistic)
         fields["p"].append(ks.pvalue)
+        try:
+            chi2 = two_sample_chi2(xo[ko], xt[kt], weights1=wo[ko], weights2=wt[kt])
+        except ValueError:  # a single value: nothing to bin (the pulls and KS still hold)
+            if np.unique(np.r_[xo[ko], xt[kt]]).shape[0] > 1:
+                raise
+            chi2 = None
+        fields["chi2"].append(np.nan if chi2 is None else chi2.statistic)
+        fields["ndf"].append(0 if chi2 is None else chi2.ndf)
+        fields["chi2_p"].append(np.nan if chi2 is None else chi2.pvalue)
     mo, mt, et, eo = (np.array(fields[k]) for k in ("mo", "mt", "et", "eo"))
     with np.errstate(divide="ignore", invalid="ignore"):
         pull = (mo - mt) / et
@@ -649,6 +675,9 @@ def reweighting_closure(
         pull_combined=pull_combined,
         ks_statistic=np.array(fields["ks"]),
         ks_pvalue=np.array(fields["p"]),
+        chi2_statistic=np.array(fields["chi2"]),
+        chi2_ndf=np.array(fields["ndf"], dtype=np.int64),
+        chi2_pvalue=np.array(fields["chi2_p"]),
     )
 
 

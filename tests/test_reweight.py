@@ -3,6 +3,8 @@ and the closure check."""
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -263,6 +265,29 @@ def test_closure_pulls_and_ks():
         reweighting_closure(a, b[:, :1], None)
 
 
+def test_closure_reports_the_weighted_chi2_per_feature():
+    from sklhep.metrics._two_sample import two_sample_chi2
+
+    rng = np.random.default_rng(2)
+    a, b = rng.normal(size=(3000, 2)), rng.normal(size=(3000, 2))
+    tw = np.where(rng.random(3000) < 0.15, -1.0, 1.0)
+    same = reweighting_closure(a, b, None, tw)
+    assert np.all(same.chi2_pvalue > 1e-3)
+    assert same.chi2_ndf.tolist() == [19, 19]
+    expected = two_sample_chi2(a[:, 0], b[:, 0], weights2=tw)
+    assert same.chi2_statistic[0] == pytest.approx(expected.statistic, rel=1e-12)
+    shifted = reweighting_closure(a, b + np.array([0.3, 0.0]), None, tw)
+    assert shifted.chi2_pvalue[0] < 1e-6 < shifted.chi2_pvalue[1]
+    frame = shifted.to_frame()
+    assert {"chi2", "chi2_ndf", "chi2_pvalue"} <= set(frame.columns)
+    # a feature with a single value: no chi2 (NaN, ndf 0), the other columns still hold
+    a[:, 1], b[:, 1] = 1.0, 1.0
+    constant = reweighting_closure(a, b, None)
+    assert np.isnan(constant.chi2_statistic[1])
+    assert constant.chi2_ndf[1] == 0
+    assert np.isfinite(constant.chi2_statistic[0])
+
+
 @pytest.mark.slow
 def test_mlp_classifier_works():
     from sklhep import MLPClassifier
@@ -301,11 +326,37 @@ def test_zjets_lo_to_nlo_closes_with_signed_weights(data_path):
         )
         pull = reweighting_closure(original, target, biased, tw).to_frame()["pull"]
         assert pull["ptll"] > 3, pull
-    # today's BDTClassifier defaults over-fit the ratio (ptll -1.5 to -3.7 sigma over five
-    # fold splits in benchmarks/reweight_zjets.py), and the clip guard says so
-    today = Reweighter(BDTClassifier(), random_state=0)
+    # the BDTClassifier defaults before issue 14 (min_child_weight=1, now "auto") over-fit
+    # the ratio (ptll -1.5 to -3.7 sigma over five fold splits in
+    # benchmarks/reweight_zjets.py), and the clip guard says so
+    today = Reweighter(BDTClassifier(min_child_weight=1.0), random_state=0)
     with pytest.warns(SklhepWarning) as record:
         w_today = today.fit_predict_weights(original, target, ow, tw)
     assert ClippedProbabilityWarning in {type(r.message) for r in record}
     pull = reweighting_closure(original, target, w_today, tw).to_frame()["pull"]
     assert pull["ptll"] < -1.0, pull
+
+
+@pytest.mark.data
+@pytest.mark.slow
+def test_zjets_mlp_defaults_close_and_the_old_defaults_do_not(data_path):
+    """Issue 14's MLP measurement (benchmarks/mlp_signed_defaults.py): the old
+    MLPClassifier defaults (dropout=0) over-fit the signed NLO weights; the default
+    dropout="auto" (0.3 with negative weights) closes the observables."""
+    from sklhep import MLPClassifier
+
+    lo = pd.read_csv(data_path("zjets_lhe_7tev", "zjets_mlm_lo.csv"))
+    nlo = pd.read_csv(data_path("zjets_lhe_7tev", "zjets_fxfx_nlo.csv"))
+    original, target = lo[FEATURES], nlo[FEATURES]
+    ow, tw = lo["weight"].to_numpy(), nlo["weight"].to_numpy()
+    worst = {}
+    for name, params in (("today", {"dropout": 0.0}), ("dropout", {})):
+        mlp = MLPClassifier(device="cpu", n_jobs=1, random_state=0, **params)
+        rw = Reweighter(make_pipeline(StandardScaler(), mlp), random_state=0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", SklhepWarning)  # today's defaults trip the guards
+            w = rw.fit_predict_weights(original, target, ow, tw)
+        pulls = reweighting_closure(original, target, w, tw).to_frame()["pull"]
+        worst[name] = float(pulls[CLOSED].abs().max())
+    assert worst["dropout"] < 1.5, worst
+    assert worst["today"] > 3.0, worst

@@ -22,8 +22,10 @@ from sklhep.metrics._significance import (
     asimov_significance,
     max_significance,
 )
+from sklhep.metrics._two_sample import Chi2Result, two_sample_chi2
 
 __all__ = [
+    "Chi2Result",
     "KSResult",
     "RocCurve",
     "SignificanceScan",
@@ -41,4 +43,5 @@ __all__ = [
     "roc_curve",
     "sculpting_jsd",
     "signal_efficiency_at",
+    "two_sample_chi2",
 ]

@@ -8,6 +8,7 @@ with errors :math:`\\sqrt{\\sum w^2}`. Figures created by these functions use
 
 from sklhep.plotting._history import plot_feature_importances, plot_history
 from sklhep.plotting._regression import plot_resolution, plot_resolution_vs_target
+from sklhep.plotting._reweighting import plot_reweighting
 from sklhep.plotting._roc import plot_roc
 from sklhep.plotting._scores import plot_score_distributions
 from sklhep.plotting._sculpting import plot_sculpting
@@ -19,6 +20,7 @@ __all__ = [
     "plot_history",
     "plot_resolution",
     "plot_resolution_vs_target",
+    "plot_reweighting",
     "plot_roc",
     "plot_score_distributions",
     "plot_sculpting",
