@@ -236,7 +236,38 @@ def _scorers_of(estimator: Any) -> list[tuple[str, Any]]:
 
 
 def scorer_takes_sample_weight(scorer: Any) -> bool:
-    """Whether a scorer (or callable ``scoring``) accepts ``sample_weight``."""
+    """Whether a scorer (or callable ``scoring``) accepts ``sample_weight``.
+
+    With metadata routing disabled, scikit-learn's searches pass ``sample_weight`` to a
+    scorer only when it accepts it; a scorer that does not gives unweighted scores.
+
+    Parameters
+    ----------
+    scorer : scorer object or callable
+        A scikit-learn scorer (``make_scorer``, ``get_scorer``, a multi-metric scorer, in
+        which case every metric must accept it), or a callable
+        ``scoring(estimator, X, y, ...)``.
+
+    Returns
+    -------
+    takes : bool
+
+    Examples
+    --------
+    >>> from sklearn.metrics import make_scorer
+    >>> from sklearn.metrics import get_scorer as sklearn_get_scorer
+    >>> from sklhep.metrics import get_scorer
+    >>> scorer_takes_sample_weight(get_scorer("roc_auc"))
+    True
+    >>> scorer_takes_sample_weight(sklearn_get_scorer("accuracy"))
+    True
+    >>> def unweighted_metric(y_true, y_pred):
+    ...     return 0.0
+    >>> scorer_takes_sample_weight(make_scorer(unweighted_metric))
+    False
+    >>> scorer_takes_sample_weight(lambda estimator, X, y, sample_weight=None: 0.0)
+    True
+    """
     if isinstance(scorer, _MultimetricScorer):
         return all(scorer_takes_sample_weight(s) for s in multimetric_scorers(scorer))
     if isinstance(scorer, _BaseScorer) or hasattr(scorer, "_accept_sample_weight"):
@@ -285,6 +316,17 @@ def check_weight_routing(estimator: Any, *, warn: bool = True) -> list[str]:
     ...         GridSearchCV(LogisticRegression(), {"C": [1.0]}, scoring="roc_auc"))
     ...     check_weight_routing(search)
     []
+
+    With routing disabled (scikit-learn's default), a Pipeline cannot take the weights:
+
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> pipe = make_pipeline(StandardScaler(), LogisticRegression())
+    >>> problems = check_weight_routing(pipe, warn=False)
+    >>> problems[0]  # doctest: +ELLIPSIS
+    'metadata routing is disabled: cross_validate, cross_val_score, ...'
+    >>> problems[1]
+    'Pipeline.fit takes no sample_weight without routing'
     """
     problems: list[str] = []
     is_search = "scoring" in estimator.get_params(deep=False) and hasattr(

@@ -27,10 +27,42 @@ def history_of(estimator: Any) -> tuple[Any, list[dict[str, Any]]]:
     Looks at ``estimator``, the last step of a Pipeline, and a search's
     ``best_estimator_`` (in that order, repeatedly) for ``history_``.
 
+    Parameters
+    ----------
+    estimator : fitted estimator
+        An sklhep MLP or BDT, a Pipeline ending in one, or a fitted search.
+
+    Returns
+    -------
+    model : estimator
+        The sklhep model that holds the history.
+    history : list of dict
+        A copy of ``model.history_``: one dict per epoch (MLP) or boosting round (BDT).
+
     Raises
     ------
     ValueError
         When no ``history_`` is found (not fitted, or not an sklhep MLP/BDT).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from sklhep import BDTClassifier
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(500, 2)); y = (X[:, 0] > 0).astype(int)
+    >>> bdt = BDTClassifier(n_estimators=3, device="cpu", n_jobs=1)
+    >>> pipe = make_pipeline(StandardScaler(), bdt)
+    >>> model, history = history_of(pipe.fit(X, y))
+    >>> model is pipe[-1], [record["epoch"] for record in history]
+    (True, [1, 2, 3])
+    >>> sorted(history[0])
+    ['duration', 'epoch', 'lr', 'train_loss', 'valid_loss']
+    >>> history_of(StandardScaler())  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: StandardScaler has no history_: log_history needs a fitted sklhep MLP or BDT ...
     """
     model = estimator
     for _ in range(10):
@@ -124,9 +156,20 @@ def log_history(
     >>> from sklhep import BDTClassifier
     >>> rng = np.random.default_rng(0)
     >>> X = rng.normal(size=(500, 2)); y = (X[:, 0] > 0).astype(int)
-    >>> bdt = BDTClassifier(n_estimators=3, device="cpu").fit(X, y)
+    >>> bdt = BDTClassifier(n_estimators=3, device="cpu", n_jobs=1).fit(X, y)
     >>> [name for name, _, step in log_history(bdt) if step == 1]
     ['train_loss', 'lr', 'duration']
+
+    To TensorBoard (``tensorboard --logdir <logdir>`` shows the curves), under a prefix:
+
+    >>> import os, shutil, tempfile
+    >>> logdir = tempfile.mkdtemp()
+    >>> rows = log_history(bdt, tensorboard=logdir, prefix="bdt/")
+    >>> [name for name, _, step in rows if step == 3]
+    ['bdt/train_loss', 'bdt/lr', 'bdt/duration', 'bdt/best_epoch']
+    >>> [name.startswith("events.out.tfevents") for name in os.listdir(logdir)]
+    [True]
+    >>> shutil.rmtree(logdir)
     """
     model, history = history_of(estimator)
     rows = _rows(history, prefix)

@@ -51,13 +51,8 @@ OPTIONAL_MODULES = ("sklhep.reweight", "sklhep.export", "sklhep.tracking")
 PENDING = {
     "sklhep.BDTRegressor",  # being written in another change (sklhep/ensemble/_bdt.py)
     "sklhep.load",  # being written in another change (sklhep/_persist.py)
-    "sklhep.metrics.get_scorer",  # being written in another change (metrics/_scorer.py)
-    "sklhep.metrics.get_scorer_names",  # being written in another change (metrics/_scorer.py)
-    "sklhep.model_selection.BDTPruningCallback",  # being written in another change (_optuna.py)
-    "sklhep.routing.scorer_takes_sample_weight",  # being written in another change
     "sklhep.reweight.default_estimator",  # being written in another change
     "sklhep.export.register_converters",  # being written in another change
-    "sklhep.tracking.history_of",  # being written in another change
 }
 
 _SECTION = re.compile(r"^(?P<title>[A-Z][A-Za-z ]*)\n-{3,}[ \t]*$", re.MULTILINE)

@@ -64,7 +64,24 @@ _PATTERN = re.compile(r"^(background_rejection|signal_efficiency)@([0-9]*\.?[0-9
 
 
 def get_scorer_names() -> list[str]:
-    """The names :func:`get_scorer` accepts (``@x`` takes any level in (0, 1])."""
+    """The names :func:`get_scorer` accepts (``@x`` takes any level in (0, 1]).
+
+    Returns
+    -------
+    names : list of str
+        Sorted; ``"background_rejection@<signal efficiency>"`` and
+        ``"signal_efficiency@<background efficiency>"`` stand for any level, e.g.
+        ``"background_rejection@0.4"``.
+
+    Examples
+    --------
+    >>> from sklhep.metrics import get_scorer_names
+    >>> names = get_scorer_names()
+    >>> "roc_auc" in names, "background_rejection@0.5" in names
+    (True, True)
+    >>> [name for name in names if name.startswith("neg_")]
+    ['neg_abs_bias', 'neg_log_loss', 'neg_resolution']
+    """
     return sorted(
         [
             *_FIXED,
@@ -181,6 +198,39 @@ def get_scorer(name: str) -> Any:
     ------
     ValueError
         For an unknown name; the message lists the known ones.
+
+    Examples
+    --------
+    Score a model on signed event weights:
+
+    >>> import numpy as np
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklhep.metrics import get_scorer
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(400, 2)); y = (X[:, 0] + rng.normal(size=400) > 0).astype(int)
+    >>> w = np.where(rng.random(400) < 0.1, -1.0, 1.0)
+    >>> clf = LogisticRegression().fit(X, y, sample_weight=w)
+    >>> round(get_scorer("roc_auc")(clf, X, y, sample_weight=w), 3)
+    0.865
+    >>> round(get_scorer("background_rejection@0.5")(clf, X, y, sample_weight=w), 2)
+    26.33
+
+    With metadata routing, ``cross_validate`` passes the weights to the fits and to the
+    scorer (which requests them):
+
+    >>> import sklearn
+    >>> from sklearn.model_selection import cross_validate
+    >>> with sklearn.config_context(enable_metadata_routing=True):
+    ...     model = LogisticRegression().set_fit_request(sample_weight=True)
+    ...     scores = cross_validate(model, X, y, scoring=get_scorer("roc_auc"), cv=3,
+    ...                             params={"sample_weight": w})
+    >>> scores["test_score"].shape
+    (3,)
+
+    >>> get_scorer("auc")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: Unknown sklhep scorer 'auc'; known names: [...].
     """
     if not isinstance(name, str):
         raise ValueError(f"A scorer name must be a string, got {name!r}.")

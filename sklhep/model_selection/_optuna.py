@@ -177,15 +177,27 @@ class MLPPruningCallback(_PruningMixin, _SkorchCallback):
 
     Examples
     --------
+    >>> import numpy as np
     >>> import optuna
     >>> from sklhep import MLPClassifier
-    >>> def objective(trial):  # doctest: +SKIP
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(300, 2)); y = (X[:, 0] > 0).astype(int)
+    >>> w = np.where(rng.random(300) < 0.1, -1.0, 1.0)
+    >>> def objective(trial):
     ...     clf = MLPClassifier(
-    ...         learning_rate=trial.suggest_float("learning_rate", 1e-4, 1e-1, log=True),
-    ...         early_stopping=True,
+    ...         (8,),
+    ...         learning_rate=trial.suggest_float("learning_rate", 1e-3, 1e-1, log=True),
+    ...         max_epochs=3, early_stopping=True, n_jobs=1, random_state=0,
     ...         callbacks=[MLPPruningCallback(trial)],
     ...     ).fit(X, y, sample_weight=w)
     ...     return clf.history_[clf.best_epoch_ - 1]["valid_loss"]
+    >>> study = optuna.create_study(
+    ...     sampler=optuna.samplers.RandomSampler(seed=0),
+    ...     pruner=optuna.pruners.MedianPruner(),
+    ... )
+    >>> study.optimize(objective, n_trials=2)  # MedianPruner prunes from the 6th trial on
+    >>> [sorted(trial.intermediate_values) for trial in study.trials]  # one per epoch
+    [[1, 2, 3], [1, 2, 3]]
     """
 
     def __init__(self, trial: Any, monitor: str = "valid_loss") -> None:
@@ -214,6 +226,39 @@ class BDTPruningCallback(_PruningMixin, TrainingCallback):
     ----------
     trial : optuna.trial.Trial
         The trial to report to; shared by every copy of the callback.
+
+    Examples
+    --------
+    A pruner that stops every trial whose validation loss exceeds 0.1 stops each fit
+    after its first boosting round:
+
+    >>> import numpy as np
+    >>> import optuna
+    >>> from sklhep import BDTClassifier
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(300, 2)); y = (X[:, 0] > 0).astype(int)
+    >>> def objective(trial):
+    ...     bdt = BDTClassifier(
+    ...         n_estimators=5, max_depth=trial.suggest_int("max_depth", 1, 3),
+    ...         early_stopping=True, device="cpu", n_jobs=1, random_state=0,
+    ...         callbacks=[BDTPruningCallback(trial)],
+    ...     ).fit(X, y)
+    ...     return bdt.history_[-1]["valid_loss"]
+    >>> study = optuna.create_study(
+    ...     sampler=optuna.samplers.RandomSampler(seed=0),
+    ...     pruner=optuna.pruners.ThresholdPruner(upper=0.1),
+    ... )
+    >>> study.optimize(objective, n_trials=2)
+    >>> [(trial.state.name, sorted(trial.intermediate_values)) for trial in study.trials]
+    [('PRUNED', [1]), ('PRUNED', [1])]
+
+    Without pruning (``optuna.pruners.NopPruner``) the trial holds the whole curve, one
+    value per round:
+
+    >>> study = optuna.create_study(pruner=optuna.pruners.NopPruner())
+    >>> study.optimize(objective, n_trials=1)
+    >>> study.trials[0].state.name, sorted(study.trials[0].intermediate_values)
+    ('COMPLETE', [1, 2, 3, 4, 5])
     """
 
     def __init__(self, trial: Any) -> None:
@@ -338,6 +383,27 @@ refit_time_, multimetric_
     ... ).fit(X, y)
     >>> len(search.cv_results_["params"]), len(search.study_.trials)
     (4, 4)
+    >>> sorted(search.best_params_), list(search.cv_results_["trial_state"])
+    (['C'], ['COMPLETE', 'COMPLETE', 'COMPLETE', 'COMPLETE'])
+
+    A BDT on signed weights, scored with sklhep's weighted ROC AUC and pruned on its
+    per-round weighted validation loss (the study's trials hold the mean fold curves):
+
+    >>> import numpy as np
+    >>> from sklhep import BDTClassifier
+    >>> w = np.where(np.random.default_rng(0).random(200) < 0.1, -1.0, 1.0)
+    >>> bdt = BDTClassifier(
+    ...     n_estimators=5, early_stopping=True, device="cpu", n_jobs=1, random_state=0)
+    >>> search = OptunaSearchCV(
+    ...     bdt,
+    ...     {"max_depth": optuna.distributions.IntDistribution(1, 3)},
+    ...     pruner=optuna.pruners.MedianPruner(), scoring="roc_auc",
+    ...     n_trials=3, cv=2, random_state=0,
+    ... ).fit(X, y, sample_weight=w)
+    >>> sorted(search.best_params_), sorted(search.study_.trials[0].intermediate_values)
+    (['max_depth'], [1, 2, 3, 4, 5])
+    >>> "callbacks" in search.best_params_  # the pruning callback is not a parameter
+    False
     """
 
     _parameter_constraints: dict = {  # noqa: RUF012
