@@ -4,9 +4,9 @@ On :func:`sklhep.datasets.make_mass_sculpting` (signed weights, 15 % negative), 
 
 * the MLP: ``MLPClassifier(decorrelation=λ)`` (the DisCo penalty), fitted with
   ``protected=mass``;
-* the BDT: raw ``xgboost.train`` with sklhep's signed-weight logistic objective plus the
-  flatness penalty of ``sklhep/ensemble/_flatness.py`` (the estimator's ``decorrelation``
-  parameter is plumbed separately; this is the same objective);
+* the BDT: ``BDTClassifier(decorrelation=λ)`` (the flatness penalty of
+  ``sklhep/ensemble/_flatness.py`` added to the signed-weight objective), fitted with
+  ``protected=mass``;
 * optionally (``--peers``) hep_ml's ``UGradientBoostingClassifier`` with
   ``BinFlatnessLossFunction`` on the same signed weights,
 
@@ -19,6 +19,7 @@ Usage::
     python benchmarks/decorrelation.py                # the default grid (~15 min, 2 cores)
     python benchmarks/decorrelation.py --quick        # smaller samples and grid
     python benchmarks/decorrelation.py --peers        # also hep_ml's flatness loss
+    python benchmarks/decorrelation.py --skip mlp --seeds 1,3,5   # BDT, three samples
 
 Writes ``benchmarks/results/decorrelation.json`` (``--out``) and prints a table.
 """
@@ -34,15 +35,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import xgboost
 from sklearn.preprocessing import StandardScaler
 
-from sklhep import MLPClassifier
+from sklhep import BDTClassifier, MLPClassifier
 from sklhep.datasets import SCULPTING_FEATURES, make_mass_sculpting
-from sklhep.ensemble._flatness import FlatnessObjective, FlatnessPenalty, protected_bins
-from sklhep.ensemble._objectives import BinaryLogistic, SignedObjective
 from sklhep.metrics import background_rejection, sculpting_jsd
-from sklhep.weights import normalize_weights
 
 RESULTS = Path(__file__).resolve().parent / "results"
 JSD_BINS = 30
@@ -87,37 +84,30 @@ def run_bdt(
     data: dict[str, Any],
     lambdas: list[float],
     rounds: int,
-    n_bins: int,
     eta: float = 0.2,
-    scale: str = "relative",
+    seed: int = 0,
 ) -> list[dict[str, Any]]:
-    X, y, w_raw, m = data["train_raw"]
+    X, y, w, m = data["train_raw"]
     Xt, yt, wt, mt = data["test_raw"]
-    w = normalize_weights(w_raw, float(len(w_raw)))  # net mean 1, as BDTClassifier trains
-    dtrain = xgboost.DMatrix(X, label=y.astype(np.float32), weight=np.abs(w), nthread=1)
-    dtest = xgboost.DMatrix(Xt, nthread=1)
-    loss = BinaryLogistic()
-    params = {
-        "tree_method": "hist",
-        "max_depth": 4,
-        "eta": eta,
-        "min_child_weight": 20,
-        "max_delta_step": 5.0,
-        "base_score": float(loss.init_margin(y, w)[0]),
-        "disable_default_eval_metric": True,
-        "nthread": 1,
-        "seed": 0,
-    }
-    bins = protected_bins(m, y, w, n_bins=n_bins)
     rows = []
     for lam in lambdas:
-        signed = SignedObjective(loss, y.astype(np.float32), w, record=False)
-        objective = FlatnessObjective(signed, FlatnessPenalty(y, w, bins, lam, scale=scale))
+        clf = BDTClassifier(
+            decorrelation=lam,
+            n_estimators=rounds,
+            max_depth=4,
+            learning_rate=eta,
+            min_child_weight=20,
+            early_stopping=False,
+            device="cpu",
+            n_jobs=1,
+            random_state=seed,
+        )
+        kwargs = {"protected": m} if lam > 0 else {}
         start = time.process_time()
-        booster = xgboost.train(params, dtrain, num_boost_round=rounds, obj=objective)
+        clf.fit(X, y, w, **kwargs)
         cpu = time.process_time() - start
-        row = {"lambda": lam, **_score(yt, booster.predict(dtest, output_margin=True), mt, wt)}
-        row.update(cpu_s=cpu, cpu_per_round_s=cpu / rounds)
+        row = {"lambda": lam, **_score(yt, clf.decision_function(Xt), mt, wt)}
+        row.update(cpu_s=cpu, cpu_per_round_s=cpu / clf.n_estimators_)
         rows.append(row)
         print(f"BDT λ={lam:g}: {row}", flush=True)
     _relative(rows)
@@ -159,68 +149,73 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--n-train", type=int, default=40_000)
     parser.add_argument("--n-test", type=int, default=400_000)
     parser.add_argument("--mlp-lambdas", default="0,3,5,7,10")
-    parser.add_argument("--bdt-lambdas", default="0,0.5,1,1.5,2.5")
+    parser.add_argument("--bdt-lambdas", default="0,0.5,1,1.2,1.5,2")
     parser.add_argument("--epochs", type=int, default=30)
-    parser.add_argument("--bdt-bins", type=int, default=20, help="mass bins of the penalty")
     parser.add_argument("--rounds", type=int, default=150)
     parser.add_argument("--bdt-eta", type=float, default=0.2, help="the BDT's learning rate")
-    parser.add_argument("--bdt-scale", default="relative", choices=["relative", "binomial"])
+    parser.add_argument(
+        "--seeds", default="1", help="comma-separated random_state of the training samples"
+    )
     parser.add_argument("--peers", action="store_true", help="also hep_ml's flatness loss")
     parser.add_argument("--skip", default="", help="comma-separated: mlp, bdt")
     parser.add_argument("--out", type=Path, default=RESULTS / "decorrelation.json")
     args = parser.parse_args(argv)
     if args.quick:
         args.n_train, args.n_test, args.epochs, args.rounds = 15_000, 60_000, 10, 60
-        args.mlp_lambdas, args.bdt_lambdas = "0,3,10", "0,0.3,1"
-    train = make_mass_sculpting(args.n_train, negative_fraction=0.15, random_state=1)
+        args.mlp_lambdas, args.bdt_lambdas = "0,3,10", "0,0.5,1.2"
     test = make_mass_sculpting(args.n_test, negative_fraction=0.15, random_state=2)
     features = list(SCULPTING_FEATURES)
-    scaler = StandardScaler().fit(train[features])
-
-    def arrays(df: Any, scaled: bool) -> tuple[np.ndarray, ...]:
-        X = scaler.transform(df[features]) if scaled else df[features].to_numpy()
-        return (
-            X.astype(np.float32),
-            df["label"].to_numpy(),
-            df["weight"].to_numpy(),
-            df["mass"].to_numpy(),
-        )
-
-    data = {
-        "train": arrays(train, True),
-        "test": arrays(test, True),
-        "train_raw": arrays(train, False),
-        "test_raw": arrays(test, False),
-    }
     skip = set(filter(None, args.skip.split(",")))
     result: dict[str, Any] = {
         "config": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
         "machine": platform.platform(),
         "jsd_bins": JSD_BINS,
+        "runs": [],
     }
 
     def grid(text: str) -> list[float]:
         return [float(v) for v in text.split(",")]
 
-    if "mlp" not in skip:
-        result["mlp"] = run_mlp(data, grid(args.mlp_lambdas), args.epochs)
-    if "bdt" not in skip:
-        result["bdt"] = run_bdt(
-            data, grid(args.bdt_lambdas), args.rounds, args.bdt_bins, args.bdt_eta, args.bdt_scale
-        )
-    if args.peers:
-        result["hep_ml"] = run_hep_ml(data, [0.0, 10.0, 30.0, 100.0], args.rounds)
+    for seed in (int(v) for v in args.seeds.split(",")):
+        train = make_mass_sculpting(args.n_train, negative_fraction=0.15, random_state=seed)
+        scaler = StandardScaler().fit(train[features])
+
+        def arrays(df: Any, scaled: bool, scaler: Any = scaler) -> tuple[np.ndarray, ...]:
+            X = scaler.transform(df[features]) if scaled else df[features].to_numpy()
+            return (
+                X.astype(np.float32),
+                df["label"].to_numpy(),
+                df["weight"].to_numpy(),
+                df["mass"].to_numpy(),
+            )
+
+        data = {
+            "train": arrays(train, True),
+            "test": arrays(test, True),
+            "train_raw": arrays(train, False),
+            "test_raw": arrays(test, False),
+        }
+        run: dict[str, Any] = {"train_seed": seed}
+        if "mlp" not in skip:
+            run["mlp"] = run_mlp(data, grid(args.mlp_lambdas), args.epochs)
+        if "bdt" not in skip:
+            run["bdt"] = run_bdt(data, grid(args.bdt_lambdas), args.rounds, args.bdt_eta, seed)
+        if args.peers:
+            run["hep_ml"] = run_hep_ml(data, [0.0, 10.0, 30.0, 100.0], args.rounds)
+        result["runs"].append(run)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2))
-    print("| model | λ | rejection @ 50 % | 1/JSD | rejection rel. | 1/JSD rel. |")
-    print("|---|---|---|---|---|---|")
-    for name in ("mlp", "bdt", "hep_ml"):
-        for r in result.get(name, []):
-            print(
-                f"| {name} | {r['lambda']:g} | {r['rejection']:.1f} | {r['inv_jsd']:.1f} | "
-                f"{r.get('rejection_rel', float('nan')):.2f}× | "
-                f"{r.get('inv_jsd_rel', float('nan')):.1f}× |"
-            )
+    print("| seed | model | λ | rejection @ 50 % | 1/JSD | rejection rel. | 1/JSD rel. | CPU |")
+    print("|---|---|---|---|---|---|---|---|")
+    for run in result["runs"]:
+        for name in ("mlp", "bdt", "hep_ml"):
+            for r in run.get(name, []):
+                cpu = r.get("cpu_per_epoch_s", r.get("cpu_per_round_s", float("nan")))
+                print(
+                    f"| {run['train_seed']} | {name} | {r['lambda']:g} | {r['rejection']:.1f} | "
+                    f"{r['inv_jsd']:.1f} | {r.get('rejection_rel', float('nan')):.2f}× | "
+                    f"{r.get('inv_jsd_rel', float('nan')):.1f}× | {cpu * 1000:.1f} ms |"
+                )
     return result
 
 

@@ -20,31 +20,38 @@ overall is smoothed with a logistic step,
     \varepsilon_b(t) = \frac{1}{W_b} \sum_{i \in b} w_i\, \sigma\!\left(\frac{F_i - t}{\tau}
     \right), \qquad \varepsilon(t) = \frac1W \sum_{i \in C} w_i\, \sigma(\dots),
 
-and the flatness distance is the weighted variance across the bins of the efficiency,
-averaged over :math:`K` cuts :math:`t_k` at the quantiles :math:`(k - 1/2)/K` of the class's
-margins (a Cramér-von Mises distance in the efficiency):
+and the flatness distance is the weighted variance across the bins of the *relative*
+efficiency, averaged over :math:`K` cuts :math:`t_k` that keep geometrically spaced fractions
+:math:`\varepsilon(t_k)` of the class, from 1/2 to 1/100 by default (``efficiency_range``;
+a selection keeps the tail of the background, where sculpting happens):
 
 .. math::
 
-    D = \frac1K \sum_k \sum_b \frac{W_b}{W} \bigl(\varepsilon_b(t_k) - \varepsilon(t_k)
-    \bigr)^2 .
+    D = \frac1K \sum_k \sum_b \frac{W_b}{W} \left(\frac{\varepsilon_b(t_k)}
+    {\varepsilon(t_k)} - 1\right)^2 .
 
-The objective is :math:`\sum_i w_i \ell_i + \lambda W_\mathrm{all} D`, i.e. the net mean
-loss plus :math:`\lambda D` (:math:`W_\mathrm{all}` is the net weight of the whole training
-set), and since :math:`\sum_b W_b (\varepsilon_b - \varepsilon) = 0` the gradient is
+(``scale="binomial"`` divides :math:`\varepsilon_b - \varepsilon` by
+:math:`\sqrt{\varepsilon(1-\varepsilon)}` instead.) The objective is
+:math:`\sum_i w_i \ell_i + \lambda W_\mathrm{all} D`, i.e. the net mean loss plus
+:math:`\lambda D` (:math:`W_\mathrm{all}` is the net weight of the whole training set), and
+with :math:`d_{bk} = \varepsilon_b(t_k)/\varepsilon(t_k) - 1`,
+:math:`V_k = \sum_b (W_b/W) d_{bk}^2` and :math:`\sigma'_{ik}` the slope of event
+:math:`i`'s step at cut :math:`k`, its gradient is
 
 .. math::
 
     \frac{\partial}{\partial F_i} \lambda W_\mathrm{all} D = \frac{2 \lambda W_\mathrm{all}}
-    {K W} \, w_i \sum_k \bigl(\varepsilon_{b(i)}(t_k) - \varepsilon(t_k)\bigr)\,
-    \sigma'_{ik},
+    {K W} \, w_i \sum_k \frac{\sigma'_{ik}}{\varepsilon(t_k)} \bigl(d_{b(i)k} - V_k\bigr),
 
-hep_ml's update with a smooth step. The cuts :math:`t_k` and widths :math:`\tau_k`
-(``smoothing`` times the spacing of neighbouring cuts, at least the mean spacing and
-:data:`MIN_WIDTH`) are recomputed from the margins at every boosting round and held fixed
-within it. The hessian returned is the Gauss-Newton term
-:math:`\frac{2\lambda W_\mathrm{all}}{K W} \sum_k (w_i \sigma'_{ik})^2 (1/W_b - 1/W) \ge 0`,
-small next to the loss's; the exact hessian is indefinite.
+hep_ml's update with a smooth step (tested against finite differences). The cuts
+:math:`t_k` and widths :math:`\tau_k` (``smoothing`` times the spacing of neighbouring cuts,
+at least the mean spacing and :data:`MIN_WIDTH`) are recomputed from the margins at every
+boosting round and held fixed within it. The hessian returned is the Gauss-Newton term
+:math:`\frac{2\lambda W_\mathrm{all}}{K W} \sum_k (w_i \sigma'_{ik}/\varepsilon(t_k))^2
+(1/W_b - 1/W) \ge 0`, small next to the loss's; the exact hessian is indefinite. (The row
+sums of the Gauss-Newton matrix, exact for a step that moves a whole bin, were tried as the
+hessian: they are so much larger than the loss's that the background stops learning, and
+the model loses rejection without decorrelating.)
 
 Signed weights enter linearly everywhere: a zero weight is the same as removing the event,
 a :math:`+w/-w` pair of identical events cancels, and only the net weight of every bin
@@ -70,6 +77,7 @@ from sklhep.weights import net_weight, weighted_quantile
 
 __all__ = [
     "EFFICIENCY_FLOOR",
+    "EFFICIENCY_RANGE",
     "MIN_WIDTH",
     "FlatnessObjective",
     "FlatnessPenalty",
@@ -80,6 +88,8 @@ __all__ = [
 MIN_WIDTH = 0.05
 #: Least overall efficiency a relative efficiency difference is divided by.
 EFFICIENCY_FLOOR = 1e-3
+#: The loosest and tightest cut compared, as the fraction of the class that passes.
+EFFICIENCY_RANGE = (0.5, 0.01)
 
 
 def protected_bins(
@@ -151,6 +161,9 @@ class FlatnessPenalty:
         chi-square in the efficiency; tight cuts count less).
     total_weight : float, default=None
         :math:`W_\\mathrm{all}`; the net sum of ``sample_weight`` when None.
+    efficiency_range : (float, float), default=EFFICIENCY_RANGE
+        The loosest and the tightest cut, as the fraction of the class's net weight that
+        passes; the :math:`K` cuts are spaced geometrically between them.
     """
 
     def __init__(
@@ -165,6 +178,7 @@ class FlatnessPenalty:
         smoothing: float = 0.5,
         scale: str = "relative",
         total_weight: float | None = None,
+        efficiency_range: tuple[float, float] = EFFICIENCY_RANGE,
     ) -> None:
         if not strength >= 0:
             raise ValueError(f"strength must be >= 0, got {strength!r}.")
@@ -182,10 +196,18 @@ class FlatnessPenalty:
         if scale not in ("relative", "binomial"):
             raise ValueError(f"scale must be 'relative' or 'binomial', got {scale!r}.")
         self.scale = scale
-        # the cuts keep fractions from 1/2 down to 1/100 of the class (geometric): a
-        # selection keeps the tail of the background, where sculpting happens
+        loose, tight = (float(e) for e in efficiency_range)
+        if not 0 < tight < loose < 1:
+            raise ValueError(
+                f"efficiency_range must be (loose, tight) with 1 > loose > tight > 0, got "
+                f"{efficiency_range!r}."
+            )
+        # the cuts keep geometrically spaced fractions of the class: a selection keeps the
+        # tail of the background, where sculpting happens
         self.efficiencies = (
-            np.geomspace(0.5, 0.01, self.n_cuts) if self.n_cuts > 1 else np.array([0.1])
+            np.geomspace(loose, tight, self.n_cuts)
+            if self.n_cuts > 1
+            else np.array([np.sqrt(loose * tight)])
         )
         self.levels = 1.0 - self.efficiencies
         why = "The flatness penalty needs a positive net weight in every bin of protected."

@@ -8,6 +8,14 @@ with :func:`sklhep.weights.plan_training_weights` (the one implementation of the
 negative-weight policy, class weights and normalisation) and return a :class:`FitResult`;
 the estimator's one finalisation step turns it into fitted attributes. Neither trainer
 reads an estimator.
+
+Mass decorrelation (``decorrelation > 0``, classifiers): the custom objective is used
+whatever the signs of the weights, and a :class:`~sklhep.ensemble._flatness.FlatnessPenalty`
+on the ``protected`` variable is added to its gradient and hessian
+(:class:`~sklhep.ensemble._flatness.FlatnessObjective`). The recorded training and
+validation losses are the loss alone, without the penalty: the penalty depends on the
+whole training set's margins (per-bin efficiencies), not on a sum over events, so it has no
+per-event value on a held-out set.
 """
 
 from __future__ import annotations
@@ -31,7 +39,8 @@ from sklhep._early_stopping import (
     train_validation_split,
 )
 from sklhep._sklearn_compat import _openmp_effective_n_threads
-from sklhep._validation import encode_classes
+from sklhep._validation import decorrelation_mask, encode_classes
+from sklhep.ensemble._flatness import FlatnessObjective, FlatnessPenalty, protected_bins
 from sklhep.ensemble._objectives import (
     LOSSES,
     SIGNED_MAX_STEP_MARGIN,
@@ -60,6 +69,12 @@ __all__ = [
 
 #: Above this many training events, the fast path's training metric uses a random subset.
 MAX_TRAIN_EVAL = 10_000
+#: Bins of the protected variable (equal net weight, per decorrelated class) of the
+#: flatness penalty ...
+DECORRELATION_BINS = 10
+#: ... fewer when a class has fewer than this many events per bin (so that >= 25 of them
+#: pass the tightest cut, 1 %, in every bin: the penalty must not chase fluctuations).
+MIN_EVENTS_PER_BIN = 2500
 
 
 @dataclass(frozen=True)
@@ -86,6 +101,10 @@ class BoostingConfig:
     verbose: int = 0
     #: The user's xgboost TrainingCallbacks, copied at every fit and run after sklhep's.
     callbacks: tuple[Any, ...] = ()
+    #: Strength of the flatness penalty on ``protected`` (0: off; classifiers only).
+    decorrelation: float = 0.0
+    #: Labels of the classes to decorrelate (None: the first class).
+    decorrelation_classes: tuple[Any, ...] | None = None
 
     def stops_early(self, n_samples: int) -> bool:
         """Whether this fit holds out a validation set and stops early."""
@@ -141,7 +160,7 @@ class FitResult:
     history: list[dict[str, Any]]
     #: Index of the last round kept.
     best_iteration: int
-    #: Whether the signed-weight objective was used.
+    #: Whether sklhep's custom objective was used (negative weights, or decorrelation).
     signed: bool
     #: Threads the booster predicts with.
     n_threads: int
@@ -315,12 +334,41 @@ def _encoded_class_weight(class_weight: Any, classes: NDArray[Any] | None) -> An
     return class_weight
 
 
+def decorrelated_codes(config: BoostingConfig, classes: NDArray[Any] | None) -> NDArray[np.intp]:
+    """The encoded labels of the classes to decorrelate; checks that decorrelation applies."""
+    if classes is None:
+        raise ValueError("decorrelation is for classifiers only.")
+    if classes.shape[0] != 2:
+        raise ValueError(
+            f"decorrelation={config.decorrelation} supports binary classification only; y "
+            f"has {classes.shape[0]} classes. Merge the classes you do not decorrelate into "
+            "signal and background, or set decorrelation=0."
+        )
+    chosen = decorrelation_mask(np.arange(classes.shape[0]), classes, config.decorrelation_classes)
+    return np.flatnonzero(chosen)
+
+
+def flatness_penalty(
+    config: BoostingConfig,
+    y: NDArray[np.intp],
+    w: NDArray[np.float64],
+    protected: NDArray[np.float64],
+    codes: NDArray[np.intp],
+) -> FlatnessPenalty:
+    """The flatness penalty on the training events (``w``: the training weights)."""
+    n_class = min(int(np.sum(y == c)) for c in codes)
+    n_bins = int(np.clip(n_class // MIN_EVENTS_PER_BIN, 2, DECORRELATION_BINS))
+    bins = protected_bins(protected, y, w, classes=tuple(codes.tolist()), n_bins=n_bins)
+    return FlatnessPenalty(y, w, bins, config.decorrelation, classes=tuple(codes.tolist()))
+
+
 def train(
     config: BoostingConfig,
     X: NDArray[Any],
     y: NDArray[Any],
     sample_weight: NDArray[np.float64],
     feature_names_in: NDArray[Any] | None = None,
+    protected: NDArray[np.float64] | None = None,
 ) -> FitResult:
     """Train on in-memory data that the estimator has validated.
 
@@ -334,6 +382,8 @@ def train(
         Validated signed weights.
     feature_names_in : ndarray or None
         Passed through to the result.
+    protected : ndarray of shape (n_samples,) or None
+        The validated variable to decorrelate from (with ``config.decorrelation > 0``).
     """
     classes: NDArray[Any] | None = None
     if config.classifier:
@@ -341,6 +391,10 @@ def train(
         n_classes = int(classes.shape[0])
     else:
         y_all, n_classes = np.asarray(y, dtype=np.float64), 0
+    decorrelate = config.decorrelation > 0
+    if decorrelate != (protected is not None):
+        raise ValueError("protected must be given exactly when decorrelation > 0.")
+    decorrelated = decorrelated_codes(config, classes) if decorrelate else None
     class_weight = _encoded_class_weight(config.class_weight, classes)
     codes = np.arange(n_classes) if config.classifier else None
     rng = check_random_state(config.random_state)
@@ -358,6 +412,8 @@ def train(
             random_state=rng,
         )
         X_tr, y_tr, sw_tr = X[train_idx], y_all[train_idx], sample_weight[train_idx]
+        # the validation set needs no protected: its loss is the loss alone
+        p_tr = protected[train_idx] if protected is not None else None
         # The validation loss follows the training policy and class weights.
         w_va, mask_va = prepare_training_weights(
             sample_weight[valid_idx],
@@ -375,7 +431,7 @@ def train(
             X_va, y_va = X_va[mask_va], y_va[mask_va]
         valid = (X_va, y_va, w_va)
     else:
-        X_tr, y_tr, sw_tr = X, y_all, sample_weight
+        X_tr, y_tr, sw_tr, p_tr = X, y_all, sample_weight, protected
 
     # Net mean weight 1: the optimum is unchanged, and min_child_weight, reg_lambda and
     # gamma are in units of (net) events whatever the weights' normalisation.
@@ -391,6 +447,7 @@ def train(
     )
     if mask is not None:
         X_tr, y_tr = X_tr[mask], y_tr[mask]
+        p_tr = p_tr[mask] if p_tr is not None else None
 
     loss = make_loss(config, n_classes)
     n_outputs = n_classes if n_classes > 2 else 1
@@ -402,8 +459,10 @@ def train(
     )
     y_label = y_tr.astype(np.float32)
     objective: SignedObjective | None = None
-    if signed:
-        config.check_signed_min_child_weight()
+    custom: Any = None  # what xgboost calls: the signed objective, plus the penalty
+    if signed or decorrelated is not None:
+        if signed:
+            config.check_signed_min_child_weight()
         # |w| only weights the quantile sketch (a zero-weight event then moves no bin
         # edge); a custom objective's gradients are used as they are.
         dtrain = _quantile_dmatrix(X_tr, y_label, np.abs(w_tr), config, n_threads)
@@ -411,6 +470,10 @@ def train(
             loss, y_tr if n_outputs > 1 else y_label, w_tr, n_outputs=n_outputs,
             record=not config.verbose,
         )  # fmt: skip
+        custom = objective
+        if decorrelated is not None and p_tr is not None:
+            penalty = flatness_penalty(config, y_tr, w_tr, p_tr, decorrelated)
+            custom = FlatnessObjective(objective, penalty)
         params["base_score"] = [float(m) for m in margin0]
         params["max_delta_step"] = signed_max_delta_step(config.classifier, y_tr, w_tr)
     else:
@@ -424,7 +487,7 @@ def train(
         params["num_class"] = n_outputs
 
     evals: list[tuple[xgboost.DMatrix, str]] = []
-    if not signed:
+    if objective is None:
         # xgboost's own (weighted, C++) metric gives the training history. Above
         # MAX_TRAIN_EVAL events it is computed on a fixed random subset, which keeps its
         # cost at a few percent of a round.
@@ -459,7 +522,7 @@ def train(
         dtrain,
         num_boost_round=int(config.n_estimators),
         evals=evals,
-        obj=objective,
+        obj=custom,
         callbacks=[callback, *(copy.deepcopy(cb) for cb in config.callbacks)],
         verbose_eval=False,
     )
@@ -480,7 +543,7 @@ def train(
         booster=to_cpu(booster, n_threads),
         history=history,
         best_iteration=best_iteration,
-        signed=signed,
+        signed=objective is not None,
         min_child_weight=float(params["min_child_weight"]),
         n_threads=n_threads,
         n_features_in=int(X.shape[1]),

@@ -52,13 +52,12 @@ References
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import torch
-from numpy.typing import ArrayLike, NDArray
 
+from sklhep._validation import check_protected, decorrelation_mask
 from sklhep.exceptions import DecorrelationWarning
 
 __all__ = [
@@ -185,66 +184,6 @@ def distance_correlation(
     dcov, var_x, var_y = distance_covariances(x, y, w, norm)
     denominator = torch.sqrt(var_x.clamp_min(_VARIANCE_FLOOR) * var_y.clamp_min(_VARIANCE_FLOOR))
     return dcov.clamp_min(0.0) / denominator
-
-
-def check_protected(
-    protected: ArrayLike | None, n_samples: int, decorrelation: float
-) -> NDArray[np.float64] | None:
-    """Validate ``protected`` against ``decorrelation``: a finite 1-D array or None."""
-    if protected is None:
-        if decorrelation > 0:
-            raise ValueError(
-                f"decorrelation={decorrelation} needs the variable to decorrelate from: pass "
-                "fit(X, y, protected=mass) (with metadata routing, request it with "
-                "est.set_fit_request(protected=True)), or set decorrelation=0."
-            )
-        return None
-    if decorrelation == 0:
-        raise ValueError(
-            "protected was given but decorrelation=0, so it would be ignored: set "
-            "decorrelation > 0 (e.g. decorrelation=1.0) to decorrelate from it, or do not "
-            "pass protected."
-        )
-    values = np.asarray(protected)
-    if values.ndim == 2 and values.shape[1] == 1:
-        values = values.ravel()
-    if values.ndim != 1:
-        raise ValueError(
-            f"protected must be one-dimensional (one value per event), got shape {values.shape}."
-        )
-    try:
-        values = values.astype(np.float64)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"protected must be numeric ({exc}).") from None
-    if values.shape[0] != n_samples:
-        raise ValueError(
-            f"protected has {values.shape[0]} values but X has {n_samples} events; pass one "
-            "value per event."
-        )
-    bad = ~np.isfinite(values)
-    if bad.any():
-        raise ValueError(
-            f"protected contains {int(bad.sum())} NaN or infinite value(s) (first at index "
-            f"{int(np.flatnonzero(bad)[0])}); fix or remove those events."
-        )
-    return values
-
-
-def decorrelation_mask(
-    codes: NDArray[np.intp], classes: NDArray[Any], decorrelation_classes: Sequence[Any] | None
-) -> NDArray[np.bool_]:
-    """Which events the penalty is computed on: those of ``decorrelation_classes`` (labels;
-    default the first class, the background)."""
-    chosen = [classes[0]] if decorrelation_classes is None else list(decorrelation_classes)
-    if len(chosen) == 0:
-        raise ValueError("decorrelation_classes is empty; name at least one class label.")
-    unknown = [c for c in chosen if c not in set(classes.tolist())]
-    if unknown:
-        raise ValueError(
-            f"decorrelation_classes {unknown} are not among the classes {classes.tolist()}."
-        )
-    codes_chosen = np.searchsorted(classes, np.asarray(chosen, dtype=classes.dtype))
-    return np.isin(codes, codes_chosen)
 
 
 def check_decorrelation_batches(

@@ -117,3 +117,12 @@ def test_flatness_in_xgboost_decorrelates():
         booster = xgboost.train(params, dtrain, num_boost_round=30, obj=objective)
         distances.append(penalty.distance(booster.predict(dtrain, output_margin=True)))
     assert distances[1] < 0.5 * distances[0]
+
+
+def test_efficiency_range_sets_the_cuts():
+    y, mass, w, _ = _toy()
+    bins = protected_bins(mass, y, w, n_bins=4)
+    penalty = FlatnessPenalty(y, w, bins, 1.0, n_cuts=3, efficiency_range=(0.2, 0.05))
+    np.testing.assert_allclose(penalty.efficiencies, [0.2, 0.1, 0.05])
+    with pytest.raises(ValueError, match="efficiency_range must be"):
+        FlatnessPenalty(y, w, bins, 1.0, efficiency_range=(0.01, 0.5))
