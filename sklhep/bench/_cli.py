@@ -21,6 +21,10 @@ examples:
   sklhep bench --out offshell --tree tree --branches pt mass eta \\
       --samples sig=sig_Events.root bkg1=bkg1_Events.root bkg2=bkg2_Events.root
   sklhep bench --config analysis.toml --out report
+  sklhep bench --task reweight --quick --out rw-report
+  sklhep bench --task reweight --out rw --tree Events --branches ptll mll --weight w \\
+      --samples lo=lo.root nlo=nlo.root
+  sklhep bench --decorrelate mass --lambdas 0,1,3,10 --quick --out decor-report
 """
 
 
@@ -62,7 +66,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.epilog = EXAMPLES
     parser.add_argument("--out", required=True, help="output folder for report.json/.md and PNGs")
-    parser.add_argument("--task", choices=TASKS, help="binary (default), multiclass, regression")
+    parser.add_argument(
+        "--task",
+        choices=TASKS,
+        help="binary (default), multiclass, regression, or reweight (the first of two "
+        "--samples, the original, to the second, the target)",
+    )
     parser.add_argument("--quick", action="store_true", help="a small run, well under a minute")
     parser.add_argument("--config", help="a TOML file with any of these options as keys")
     parser.add_argument(
@@ -131,6 +140,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="background events for the significance (default 10000)",
     )
     run_group.add_argument("--no-progress", action="store_true", help="no progress bars")
+    decor = parser.add_argument_group("mass decorrelation trade-off (binary classification)")
+    decor.add_argument(
+        "--decorrelate",
+        metavar="COLUMN",
+        help="train each model for each --lambdas strength with COLUMN as the protected "
+        "variable (not a feature) and report rejection against 1/JSD; the built-in data "
+        "are then sklhep.datasets.make_mass_sculpting, COLUMN mass",
+    )
+    decor.add_argument(
+        "--lambdas",
+        metavar="L1,L2,...",
+        help="decorrelation strengths (default 0,1,3,10; 0 is always added)",
+    )
 
 
 def config_from_args(args: argparse.Namespace) -> BenchConfig:
@@ -164,6 +186,8 @@ def config_from_args(args: argparse.Namespace) -> BenchConfig:
         "max_entries": args.max_entries,
         "signal_yield": args.signal_yield,
         "background_yield": args.background_yield,
+        "decorrelate": args.decorrelate,
+        "lambdas": args.lambdas,
         "progress": False if args.no_progress else None,
         "overwrite": args.overwrite or None,
     }

@@ -20,6 +20,7 @@ else:  # pragma: no cover
 __all__ = [
     "BAYES_LABEL",
     "DEFAULT_EVENTS",
+    "DEFAULT_LAMBDAS",
     "OVERTRAINING_P",
     "TASKS",
     "BenchConfig",
@@ -27,7 +28,7 @@ __all__ = [
     "minimum_events",
 ]
 
-TASKS = ("binary", "multiclass", "regression")
+TASKS = ("binary", "multiclass", "regression", "reweight")
 MODELS = ("mlp", "bdt")
 #: The values of ``--class-weight`` ("none" is the default: no class weights).
 CLASS_WEIGHTS = ("balanced", "none")
@@ -59,9 +60,19 @@ DEFAULT_EVENTS = {
     "binary": (200_000, 20_000),
     "multiclass": (150_000, 15_000),
     "regression": (150_000, 15_000),
+    # the original and the target sample, half each
+    "reweight": (100_000, 10_000),
 }
-#: Classes of the built-in generators (all balanced), by task.
-GENERATOR_CLASSES = {"binary": 2, "multiclass": 3, "regression": 1}
+#: Classes of the built-in generators (all balanced), by task; for ``reweight`` the two
+#: samples (original and target, half of the events each).
+GENERATOR_CLASSES = {"binary": 2, "multiclass": 3, "regression": 1, "reweight": 2}
+#: ``--lambdas`` when ``--decorrelate`` is given without it. λ = 0 is always added: the
+#: trade-off is measured relative to it.
+DEFAULT_LAMBDAS = (0.0, 1.0, 3.0, 10.0)
+#: The protected variable of the built-in dataset of ``--decorrelate``
+#: (:func:`sklhep.datasets.make_mass_sculpting`), and its signal fraction (events).
+SCULPTING_PROTECTED = "mass"
+SCULPTING_SIGNAL_FRACTION = 0.3
 #: ``--n-features`` of the built-in generators.
 MAX_FEATURES = 200
 
@@ -206,6 +217,9 @@ class BenchConfig:
     target: str | None = None  # regression target branch
     sample_scale: dict[str, float] | None = None
     max_entries: int | None = None
+    # the trade-off scan of mass decorrelation (binary classification)
+    decorrelate: str | None = None  # the protected variable (column / branch)
+    lambdas: tuple[float, ...] | None = None  # None: DEFAULT_LAMBDAS with --decorrelate
     progress: bool = True
     overwrite: bool = False  # write into a non-empty --out folder
 
@@ -272,27 +286,24 @@ class BenchConfig:
             self.n_features = _int_option("--n-features", self.n_features, 1, MAX_FEATURES)
         if self.n_events is not None:
             self.n_events = _int_option("--n-events", self.n_events, 1)
+        self._validate_reweight()
+        self._validate_decorrelate()
         if not self.from_root:
             assert self.task is not None  # set above for generated data
-            need = minimum_events(
-                self.task,
-                self.folds,
-                self.negative_fraction,
-                validation_fraction=self.holdout,
-                early_stopping=self.early_stopping,
-            )
+            need = self.minimum_generated_events()
             if self.generated_events < need:
                 given = "" if self.n_events is not None else " (the default)"
                 where = (
                     f"{MIN_VALIDATION_ESS:g} in each fold model's early-stopping validation "
                     f"set ({self.holdout:g} of its training events)"
-                    if self.early_stopping
+                    if self.early_stopping and self.task != "reweight"
                     else f"{MIN_TRAINING_ESS:g} in each fold model's training events"
                 )
+                what = "sample (original, target)" if self.task == "reweight" else "class"
                 raise BenchError(
                     f"--n-events {self.generated_events}{given} is too few: a {self.task} run "
                     f"with {self.folds} folds and {self.negative_fraction:.0%} negative "
-                    f"weights needs --n-events {need} or more (every class needs a Kish "
+                    f"weights needs --n-events {need} or more (every {what} needs a Kish "
                     f"effective sample size of {where} and {MIN_TEST_EVENTS} events in each "
                     "fold)"
                 )
@@ -342,6 +353,114 @@ class BenchConfig:
                         f"{flag} names sample(s) {', '.join(map(repr, extra))} that are not "
                         f"in --samples ({', '.join(map(repr, self.samples))})"
                     )
+
+    def minimum_generated_events(self) -> int:
+        """The fewest events the built-in generator of this run may make.
+
+        :func:`minimum_events` for ``task``; a ``reweight`` run trains without early
+        stopping (the ESS floor is that of the training events), and ``--decorrelate``
+        generates :func:`sklhep.datasets.make_mass_sculpting`, whose smaller class (the
+        signal, ``SCULPTING_SIGNAL_FRACTION`` of the events) sets the minimum.
+        """
+        task = self.task or "binary"
+        if task == "reweight":
+            return minimum_events(task, self.n_folds, self.negative_fraction, early_stopping=False)
+        need = minimum_events(
+            task,
+            self.n_folds,
+            self.negative_fraction,
+            validation_fraction=self.holdout,
+            early_stopping=self.early_stopping,
+        )
+        if self.decorrelate is not None:
+            per_class = need / GENERATOR_CLASSES[task]
+            return math.ceil(per_class / SCULPTING_SIGNAL_FRACTION - 1e-9)
+        return need
+
+    def _validate_reweight(self) -> None:
+        """The options of ``--task reweight``, and those it does not take."""
+        if self.task != "reweight":
+            return
+        for flag, given in (
+            ("--class-weight", self.class_weight is not None),
+            ("--validation-fraction", self.validation_fraction is not None),
+            ("--labels", self.labels is not None),
+            ("--target", self.target is not None),
+            ("--decorrelate", self.decorrelate is not None),
+            ("--lambdas", self.lambdas is not None),
+        ):
+            if given:
+                raise BenchError(
+                    f"{flag} does not apply to --task reweight (it reweights the first "
+                    "sample of --samples, the original, to the second, the target, and "
+                    f"trains without early stopping): drop {flag}"
+                )
+        if self.samples is not None and len(self.samples) != 2:
+            raise BenchError(
+                "--task reweight takes exactly two --samples, the original then the target "
+                f"(e.g. --samples lo=lo.root nlo=nlo.root), got {len(self.samples)}: "
+                f"{', '.join(map(repr, self.samples))}"
+            )
+
+    def _validate_decorrelate(self) -> None:
+        """``--decorrelate COLUMN`` and ``--lambdas``."""
+        if self.decorrelate is None:
+            if self.lambdas is not None:
+                raise BenchError(
+                    "--lambdas sets the decorrelation strengths of --decorrelate COLUMN, "
+                    "which is not given: add --decorrelate or drop --lambdas"
+                )
+            return
+        _str_option("--decorrelate", self.decorrelate)
+        assert isinstance(self.decorrelate, str)
+        self.decorrelate = self.decorrelate.strip()
+        if self.task is not None and self.task != "binary":
+            raise BenchError(
+                f"--decorrelate is for binary classification, got --task {self.task}: use "
+                "--task binary (two classes) or drop --decorrelate"
+            )
+        lambdas = DEFAULT_LAMBDAS if self.lambdas is None else self.lambdas
+        if isinstance(lambdas, str):
+            lambdas = tuple(v.strip() for v in lambdas.split(",") if v.strip())
+        if isinstance(lambdas, numbers.Real) and not isinstance(lambdas, bool):
+            lambdas = (lambdas,)
+        if not isinstance(lambdas, (list, tuple)) or not lambdas:
+            raise BenchError(f"--lambdas must be a list of numbers, got {lambdas!r}")
+        values = []
+        for value in lambdas:
+            if isinstance(value, str):
+                try:
+                    value = float(value)
+                except ValueError:
+                    raise BenchError(
+                        f"--lambdas must be comma-separated numbers, got {value!r}"
+                    ) from None
+            number = _float_option("--lambdas", value)
+            if number < 0:
+                raise BenchError(f"--lambdas must be 0 or more, got {number:g}")
+            values.append(number)
+        # λ = 0 is the reference of the trade-off: always there, first
+        self.lambdas = tuple(sorted(set(values) | {0.0}))
+        if self.from_root:
+            if self.branches and self.decorrelate in self.branches:
+                raise BenchError(
+                    f"--decorrelate {self.decorrelate!r} is also in --branches: the protected "
+                    "variable must not be a training feature (the model would learn it); "
+                    "remove it from --branches"
+                )
+        else:
+            if self.decorrelate != SCULPTING_PROTECTED:
+                raise BenchError(
+                    f"--decorrelate {self.decorrelate!r}: the built-in dataset of "
+                    "--decorrelate (sklhep.datasets.make_mass_sculpting) protects "
+                    f"{SCULPTING_PROTECTED!r}; use --decorrelate {SCULPTING_PROTECTED}, or "
+                    "give ROOT --samples"
+                )
+            if self.n_features is not None:
+                raise BenchError(
+                    "--n-features does not apply to --decorrelate: its built-in dataset "
+                    "(make_mass_sculpting) has a fixed set of features; drop --n-features"
+                )
 
     def _validate_training_options(self) -> None:
         """``--batch-size``, ``--class-weight``, ``--validation-fraction``,
@@ -426,5 +545,7 @@ class BenchConfig:
             }
         if isinstance(data.get("models"), list):
             data["models"] = tuple(data["models"])
+        if isinstance(data.get("lambdas"), list):
+            data["lambdas"] = tuple(data["lambdas"])
         data.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**data)

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from sklhep.bench._config import (
+    SCULPTING_SIGNAL_FRACTION,
     VALIDATION_FRACTION,
     BenchConfig,
     BenchError,
@@ -37,6 +38,9 @@ class BenchData:
     #: The built-in generator's analytic truth (``df.attrs["truth"]``, a
     #: :class:`sklhep.datasets.GeneratorTruth`); None for ROOT input.
     truth: Any = None
+    #: The protected variable of ``--decorrelate`` (not a feature), one value per event;
+    #: None without it.
+    protected: np.ndarray | None = None
 
 
 def _from_frame(
@@ -46,8 +50,9 @@ def _from_frame(
     classifier: bool,
     signal_label: Any = None,
     truth: Any = None,
+    protected: str | None = None,
 ) -> BenchData:
-    features = [c for c in df.columns if c not in RESERVED and c != target]
+    features = [c for c in df.columns if c not in RESERVED and c not in (target, protected)]
     w = check_sample_weight(df["weight"].to_numpy(), len(df))
     event = df["event"].to_numpy() if "event" in df.columns else np.arange(len(df), dtype=np.int64)
     y = df[target].to_numpy()
@@ -59,7 +64,8 @@ def _from_frame(
             names = ["+".join(map(str, v)) for _, v in grouped]
         else:
             names = [str(c) for c in np.unique(y)]
-    return BenchData(df[features], y, w, event, names, source, signal_label, truth)
+    kept = None if protected is None else df[protected].to_numpy(dtype=np.float64)
+    return BenchData(df[features], y, w, event, names, source, signal_label, truth, kept)
 
 
 def load_data(config: BenchConfig) -> BenchData:
@@ -79,6 +85,8 @@ def load_data(config: BenchConfig) -> BenchData:
         branches = list(config.branches or [])
         if config.target and config.target not in branches:
             branches.append(config.target)
+        if config.decorrelate is not None:
+            branches.append(config.decorrelate)
         try:
             df = read_root(
                 config.samples,
@@ -96,10 +104,19 @@ def load_data(config: BenchConfig) -> BenchData:
             raise BenchError(str(exc)) from exc
         if config.task is None:
             config.task = "binary" if df["label"].nunique() <= 2 else "multiclass"
+        if config.decorrelate is not None:
+            _check_protected(df, config)
         # the first sample is the signal, whatever labels the samples were given
         first = next(iter(config.samples))
         signal = config.labels[first] if config.labels and first in config.labels else 0
-        data = _from_frame(df, target, "root", classifier, signal if classifier else None)
+        data = _from_frame(
+            df,
+            target,
+            "root",
+            classifier,
+            signal if classifier else None,
+            protected=config.decorrelate,
+        )
         check_data(
             data,
             config.n_folds,
@@ -118,6 +135,22 @@ def load_data(config: BenchConfig) -> BenchData:
     }
     if config.n_features is not None:
         kwargs["n_features"] = config.n_features
+    if config.decorrelate is not None:  # validated: binary, protected "mass"
+        df = datasets.make_mass_sculpting(
+            n_events,
+            negative_fraction=config.negative_fraction,
+            signal_fraction=SCULPTING_SIGNAL_FRACTION,
+            random_state=config.random_state,
+        )
+        return _from_frame(
+            df,
+            "label",
+            "generator:make_mass_sculpting",
+            True,
+            1,
+            df.attrs.get("truth"),
+            protected=config.decorrelate,
+        )
     if task == "binary":
         df = datasets.make_signal_background(n_events, **kwargs)
         return _from_frame(
@@ -128,6 +161,25 @@ def load_data(config: BenchConfig) -> BenchData:
         return _from_frame(df, "label", "generator:make_multiclass", True, 0, df.attrs["truth"])
     df = datasets.make_momentum_regression(n_events, **kwargs)
     return _from_frame(df, "target", "generator:make_momentum_regression", False)
+
+
+def _check_protected(df: pd.DataFrame, config: BenchConfig) -> None:
+    """``--decorrelate`` needs a binary task and a protected variable without NaN."""
+    if config.task != "binary":
+        raise BenchError(
+            f"--decorrelate is for binary classification, but --samples give "
+            f"{df['label'].nunique()} classes: give two samples (or --labels that make two "
+            "classes)"
+        )
+    column = str(config.decorrelate)
+    values = df[column].to_numpy(dtype=np.float64)
+    missing = int(np.count_nonzero(~np.isfinite(values)))
+    if missing:
+        raise BenchError(
+            f"--decorrelate {column!r} is missing (NaN) or infinite in {missing} of "
+            f"{values.shape[0]} events; the protected variable needs a value in every event "
+            "(add a --cut that requires it)"
+        )
 
 
 def check_data(

@@ -11,9 +11,10 @@ from typing import Any
 import numpy as np
 
 from sklhep.bench._config import BenchConfig, BenchError
+from sklhep.bench._decorrelate import plot_tradeoff, tradeoff_table
 from sklhep.bench._summary import notes, summary_columns, summary_rows
 
-__all__ = ["prepare_output_dir", "write_reports"]
+__all__ = ["jsonable", "prepare_output_dir", "write_reports"]
 
 
 def prepare_output_dir(out: Path, *, overwrite: bool = False) -> None:
@@ -37,6 +38,12 @@ def prepare_output_dir(out: Path, *, overwrite: bool = False) -> None:
     except OSError as exc:
         reason = exc.strerror or str(exc)
         raise BenchError(f"--out {str(out)!r} cannot be written to: {reason}") from exc
+
+
+def jsonable(value: Any) -> Any:
+    """``value`` with NumPy types as Python's and non-finite floats as JSON can hold them
+    (NaN as ``null``, ±∞ as ``"inf"``/``"-inf"``)."""
+    return _jsonable(value)
 
 
 def _jsonable(value: Any) -> Any:
@@ -126,6 +133,8 @@ def _markdown(report: dict[str, Any], plots: list[str]) -> str:
                 f"{b['resolution']:.4g} | {b['bias']:.4g} |"
                 for b in report["models"][name]["binned"]
             ]
+    if report.get("decorrelation"):
+        lines += tradeoff_table(report["decorrelation"])
     lines += ["", "Plots:", ""] + [f"![{p}]({p})" for p in plots]
     return "\n".join(lines) + "\n"
 
@@ -213,6 +222,9 @@ def _plots(config: BenchConfig, report: dict[str, Any], extras: dict[str, Any]) 
         importances, ax=ax, xlabel=f"Permutation importance (drop of the {what})"
     )
     save(fig, "feature_importances.png")
+    if extras.get("decorrelation"):
+        fig = plot_tradeoff(extras["decorrelation"], str(config.decorrelate))
+        save(fig, "decorrelation_tradeoff.png")
     return written
 
 

@@ -27,6 +27,8 @@ from sklhep import metrics
 from sklhep._device import effective_n_threads
 from sklhep.bench._config import BAYES_LABEL, OVERTRAINING_P, BenchConfig, BenchError
 from sklhep.bench._data import BenchData, describe, load_data
+from sklhep.bench._decorrelate import min_decorrelation_batch
+from sklhep.bench._decorrelate import scan as decorrelation_scan
 from sklhep.bench._report import prepare_output_dir, write_reports
 from sklhep.bench._summary import print_summary
 from sklhep.exceptions import ConvergenceWarning
@@ -111,7 +113,13 @@ class TrainingPlan:
     impute: bool  # the data have NaN: the MLP imputes (the BDT never does)
 
 
-def training_plan(config: BenchConfig, n_events: int, *, missing: bool = False) -> TrainingPlan:
+def training_plan(
+    config: BenchConfig,
+    n_events: int,
+    *,
+    missing: bool = False,
+    min_batch_size: int | None = None,
+) -> TrainingPlan:
     """The MLP's batch size and epoch cap (given, or scaled with the training events), the
     BDT's trees, and whether the MLP imputes missing values.
 
@@ -122,6 +130,8 @@ def training_plan(config: BenchConfig, n_events: int, *, missing: bool = False) 
     200,000 events that is batch 1024, 43 epochs and patience 5 (formerly a fixed 30
     epochs); on the 2,304 Z→μμ events of ``zmumu_2010`` it is batch 32, 114 epochs and
     patience 12, where the fixed setting left the MLP unconverged after 60 steps.
+    ``min_batch_size`` (``--decorrelate``: enough background events per batch for DisCo)
+    raises the automatic batch size to at least that.
     """
     folds = config.n_folds
     kept = 1.0 - config.holdout if config.early_stopping else 1.0
@@ -131,11 +141,17 @@ def training_plan(config: BenchConfig, n_events: int, *, missing: bool = False) 
         batch_size, batch_rule = config.batch_size, "--batch-size"
     else:
         high = MAX_BATCH_SIZE_QUICK if quick else MAX_BATCH_SIZE
-        batch_size = int(np.clip(round(n_train / AUTO_BATCHES_PER_EPOCH), MIN_BATCH_SIZE, high))
+        low = MIN_BATCH_SIZE
+        if min_batch_size is not None and min_batch_size > low:
+            low = min_batch_size
+            high = max(high, low)
+        batch_size = int(np.clip(round(n_train / AUTO_BATCHES_PER_EPOCH), low, high))
         batch_rule = (
             f"auto: {n_train} training events per fold model / {AUTO_BATCHES_PER_EPOCH}, "
-            f"within [{MIN_BATCH_SIZE}, {high}]"
+            f"within [{low}, {high}]"
         )
+        if low != MIN_BATCH_SIZE:
+            batch_rule += " (the lower bound: --decorrelate's background events per batch)"
     if config.max_epochs is not None:
         max_epochs, epoch_rule = config.max_epochs, "--max-epochs"
     else:
@@ -590,8 +606,14 @@ def run_bench(config: BenchConfig) -> dict[str, Any]:
     ``overwrite``) or not writable raise :class:`BenchError` before any data are read.
     """
     preflight(config)
+    if config.task == "reweight":
+        from sklhep.bench._reweight import run_reweight
+
+        return run_reweight(config)
     show = config.progress
     phases = 2 + 3 * len(config.models)
+    if config.decorrelate is not None and config.lambdas is not None:
+        phases += len(config.models) * (len(config.lambdas) - 1)
     with tqdm(
         total=phases,
         disable=not show,
@@ -612,7 +634,16 @@ def run_bench(config: BenchConfig) -> dict[str, Any]:
             "models": {},
         }
         extras: dict[str, Any] = {"data": data, "models": {}}
-        plan = training_plan(config, len(data.y), missing=bool(report["data"]["missing"]))
+        min_batch = None
+        if config.decorrelate is not None:
+            report["data"]["protected"] = config.decorrelate
+            min_batch = min_decorrelation_batch(data.y, data.signal_label)
+        plan = training_plan(
+            config,
+            len(data.y),
+            missing=bool(report["data"]["missing"]),
+            min_batch_size=min_batch,
+        )
         rng = np.random.default_rng(config.random_state)
         names = [str(c) for c in data.X.columns]
         for name in config.models:
@@ -687,6 +718,7 @@ def run_bench(config: BenchConfig) -> dict[str, Any]:
             result["convergence"] = _convergence(name, config, plan, cv, caught)
             extras["models"][label] = {
                 "prediction": out,
+                "fit_time_s": fit_time,
                 **{k: result.pop(k) for k in list(result) if k.startswith("_")},
             }
             report["models"][label] = result
@@ -697,6 +729,24 @@ def run_bench(config: BenchConfig) -> dict[str, Any]:
             report["bayes_optimal"] = best
             for measured in report["models"].values():
                 measured["auc_below_bayes"] = best["auc"] - measured["auc"]
+        if config.decorrelate is not None:
+            reference = {
+                label: (m["_truth"], m["_signal_score"], m["fit_time_s"])
+                for label, m in extras["models"].items()
+            }
+
+            def step(what: str) -> None:
+                bar.update()
+                bar.set_postfix_str(f"decorrelation {what}")
+
+            positive = False  # binary classification only
+
+            def make(name: str) -> Any:
+                return _make_model(name, config, positive_target=positive, plan=plan)
+
+            report["decorrelation"], extras["decorrelation"] = decorrelation_scan(
+                config, data, make, reference, step
+            )
         bar.set_postfix_str("writing report and plots")
         write_reports(config, report, extras)
         bar.update()

@@ -138,4 +138,20 @@ def print_summary(report: dict[str, Any]) -> None:
         print(f"{label:{width}}  " + "  ".join(cells))
     for note in notes(report):
         print("note: " + note.replace("**", ""))
+    section = report.get("decorrelation")
+    if section:
+        print(
+            f"decorrelation of {section['protected']!r} (at εS = "
+            f"{section['signal_efficiency']:g}; relative to λ = 0):"
+        )
+        for label, model in section["models"].items():
+            for p in model["points"]:
+                rel_r, rel_j = p["rejection_relative"], p["inverse_jsd_relative"]
+                print(
+                    f"  {label} λ={p['lambda']:<6g} rejection {p['rejection']:8.4g} "
+                    f"({'–' if rel_r is None else f'{rel_r:.2f}×'})  1/JSD "
+                    f"{p['inverse_jsd']:8.4g} ({'–' if rel_j is None else f'{rel_j:.2f}×'})"
+                )
+        for label, why in section["skipped"].items():
+            print(f"  {label}: {why}")
     print(f"report: {report.get('out', '')}")
