@@ -11,8 +11,11 @@ For every estimator (MLP, BDT) x task (binary, 3-class, regression) x with/witho
   interleaved repetitions; both with ``--threads`` threads, onnxruntime without spinning
   threads).
 
-Also: the export time of a 1M-parameter MLP, and onnxruntime / ``predict_proba`` on 1M
-events for the default-size MLP and a 100-tree BDT (``--big-events``).
+Also: the export time of a 1M-parameter MLP, and onnxruntime / sklhep on 1M events
+(``--big-events``) with 1 and 2 threads (``--big-threads``; the same count for both
+engines) for the default-size MLP and 100-tree BDTs (binary, 3-class, regression, and the
+binary BDT as one ``TreeEnsembleRegressor`` node, as in earlier sklhep versions), in wall
+time and in process CPU time (steadier on a shared machine).
 
 Usage::
 
@@ -150,9 +153,30 @@ def parity(args: argparse.Namespace) -> list[dict[str, Any]]:
     return rows
 
 
+def _ratios(fast: Any, slow: Any, repeats: int) -> dict[str, Any]:
+    """Interleaved fast/slow ratios in wall time and in process CPU time (median, range)."""
+    wall, cpu = [], []
+    for _ in range(repeats):
+        w0, c0 = time.perf_counter(), time.process_time()
+        fast()
+        w1, c1 = time.perf_counter(), time.process_time()
+        slow()
+        w2, c2 = time.perf_counter(), time.process_time()
+        wall.append((w1 - w0) / (w2 - w1))
+        cpu.append((c1 - c0) / (c2 - c1))
+    return {
+        "time_ratio": float(np.median(wall)),
+        "range": [float(min(wall)), float(max(wall))],
+        "cpu_time_ratio": float(np.median(cpu)),
+        "cpu_range": [float(min(cpu)), float(max(cpu))],
+    }
+
+
 def big(args: argparse.Namespace) -> dict[str, Any]:
-    from sklhep import BDTClassifier, MLPClassifier
-    from sklhep.export import to_onnx
+    import torch
+
+    from sklhep import BDTClassifier, BDTRegressor, MLPClassifier
+    from sklhep.export import _bdt, to_onnx
 
     X, y, w = _data("binary", 20_000)
     X = ((X - X.mean(axis=0)) / X.std(axis=0)).astype(np.float32)
@@ -167,21 +191,41 @@ def big(args: argparse.Namespace) -> dict[str, Any]:
     rng = np.random.default_rng(1)
     X_big = rng.normal(size=(args.big_events, N_FEATURES)).astype(np.float32)
     out: dict[str, Any] = {"mlp_1m_params": {"n_params": n_params, "export_seconds": export_s}}
-    mlp = MLPClassifier(max_epochs=2, device="cpu", random_state=0, n_jobs=args.threads)
-    bdt = BDTClassifier(n_estimators=100, device="cpu", random_state=0, n_jobs=args.threads)
-    for name, est in (("mlp_default", mlp), ("bdt_100_trees", bdt)):
-        est.fit(X, y, sample_weight=w)
-        sess = _session(to_onnx(est, X[:1]), args.threads)
+    _, y3, _ = _data("multiclass", 20_000)
+    _, yr, _ = _data("regression", 20_000)
+    for threads in args.big_threads:
+        torch.set_num_threads(threads)
+        kw = {"device": "cpu", "random_state": 0, "n_jobs": threads}
+        models: list[tuple[str, Any, Any, Any]] = [
+            ("mlp_default", MLPClassifier(max_epochs=2, **kw), y, None),
+            ("bdt_100_trees", BDTClassifier(n_estimators=100, **kw), y, None),
+            ("bdt_100_trees_3_class", BDTClassifier(n_estimators=100, **kw), y3, None),
+            ("bdt_100_trees_regression", BDTRegressor(n_estimators=100, **kw), yr, None),
+            # all trees in one TreeEnsembleRegressor node (as sklhep's graph before
+            # 2026-12-02, which had one TreeEnsembleClassifier), for reference
+            ("bdt_100_trees_one_node", BDTClassifier(n_estimators=100, **kw), y, 10**9),
+        ]
+        for name, est, target, per_node in models:
+            est.fit(X, target, sample_weight=w)
+            default = _bdt.ensemble_margin.__defaults__
+            if per_node is not None:
+                _bdt.ensemble_margin.__defaults__ = (per_node,)
+            try:
+                sess = _session(to_onnx(est, X[:1]), threads)
+            finally:
+                _bdt.ensemble_margin.__defaults__ = default
+            output = "variable" if name.endswith("regression") else "probabilities"
 
-        def onnx_run(sess: Any = sess) -> Any:
-            return sess.run(None, {"X": X_big})
+            def onnx_run(sess: Any = sess, output: str = output) -> Any:
+                return sess.run([output], {"X": X_big})
 
-        def py(est: Any = est) -> Any:
-            return est.predict_proba(X_big)
+            def py(est: Any = est, output: str = output) -> Any:
+                return est.predict(X_big) if output == "variable" else est.predict_proba(X_big)
 
-        ratio, lo, hi = _median_ratio(onnx_run, py, args.repeats)
-        out[name] = {"events": args.big_events, "time_ratio": ratio, "range": [lo, hi]}
-        print(name, out[name])
+            row = {"events": args.big_events, "threads": threads}
+            row.update(_ratios(onnx_run, py, args.repeats))
+            out[f"{name}__{threads}_threads"] = row
+            print(name, row)
     return out
 
 
@@ -194,12 +238,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--trees", type=int, default=100)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument(
+        "--big-threads", type=int, nargs="+", default=[1, 2], help="thread counts of --big-events"
+    )
     parser.add_argument("--threads", type=int, default=len(os.sched_getaffinity(0)))
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
     args = parser.parse_args(argv)
     if args.quick:
         args.events, args.train, args.big_events = 5_000, 2_000, 50_000
         args.epochs, args.trees, args.repeats = 2, 20, 1
+        args.big_threads = [1]
     import torch
 
     torch.set_num_threads(args.threads)

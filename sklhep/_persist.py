@@ -519,6 +519,31 @@ def load(path: str | os.PathLike[str]) -> Any:
     -----
     InconsistentVersionWarning
         When sklhep, scikit-learn, torch or xgboost differ from the versions that saved it.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import numpy as np
+    >>> import sklhep
+    >>> from sklhep import BDTRegressor
+    >>> X = np.random.default_rng(1).normal(size=(100, 2))
+    >>> reg = BDTRegressor(n_estimators=3, device="cpu").fit(X, X[:, 0] - X[:, 1])
+    >>> path = os.path.join(tempfile.mkdtemp(), "reg.sklhep")
+    >>> sklhep.save(reg, path)
+    >>> loaded = sklhep.load(path)
+    >>> type(loaded).__name__, np.array_equal(loaded.predict(X), reg.predict(X))
+    ('BDTRegressor', True)
+
+    A file that is not an sklhep model (here a pickle) is refused, never unpickled:
+
+    >>> import pickle
+    >>> bad = os.path.join(tempfile.mkdtemp(), "model.pkl")
+    >>> with open(bad, "wb") as fh:
+    ...     pickle.dump({"x": 1}, fh)
+    >>> sklhep.load(bad)
+    Traceback (most recent call last):
+    ...
+    sklhep.exceptions.ModelFormatError: ...
     """
     path = Path(os.fspath(path))
     with _open(path) as zf:

@@ -1,7 +1,7 @@
 """skl2onnx shape calculator and converter of :class:`~sklhep.BDTClassifier` and
-:class:`~sklhep.BDTRegressor`: one ``TreeEnsembleClassifier``/``TreeEnsembleRegressor``
-(``ai.onnx.ml``) with xgboost's trees, split rule, missing-value directions and base
-score."""
+:class:`~sklhep.BDTRegressor`: xgboost's trees (split rule, missing-value directions, base
+score) as ``TreeEnsembleRegressor`` nodes (``ai.onnx.ml`` 1) of a few trees each, summed
+into the margins, then ``Sigmoid``/``Softmax`` for the classifier."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from sklhep.export._graph import (
     cast_input,
     classifier_output_types,
 )
-from sklhep.export._mlp import label_index
+from sklhep.export._mlp import probabilities_and_label
 
 __all__ = [
     "bdt_classifier_shape",
@@ -26,6 +26,7 @@ __all__ = [
     "booster_trees",
     "convert_bdt_classifier",
     "convert_bdt_regressor",
+    "ensemble_margin",
 ]
 
 
@@ -125,17 +126,129 @@ def _prepare_input(scope: Any, container: Any, operator: Any) -> str:
     return x
 
 
-def _tree_attributes(nodes: dict[str, list[Any]]) -> dict[str, Any]:
-    return {
-        "nodes_treeids": nodes["treeids"],
-        "nodes_nodeids": nodes["nodeids"],
-        "nodes_featureids": nodes["featureids"],
-        "nodes_values": nodes["values"],
-        "nodes_modes": nodes["modes"],
-        "nodes_truenodeids": nodes["truenodeids"],
-        "nodes_falsenodeids": nodes["falsenodeids"],
-        "nodes_missing_value_tracks_true": nodes["missing_tracks_true"],
+#: Trees per ``TreeEnsembleRegressor`` node. ONNX Runtime parallelises a node over its
+#: events only when it has no more trees than threads (over its trees otherwise, with a
+#: synchronisation every 128 events, which is slow); two trees per node keep every thread
+#: count from 2 up on the events path (one thread runs 128-event blocks either way).
+TREES_PER_NODE = 2
+
+
+def _target_trees(nodes: dict[str, list[Any]], target: int) -> dict[int, list[int]]:
+    """Node positions (into ``nodes``) of every tree that adds to ``target``, by tree."""
+    leaf_target = dict(zip(nodes["leaf_tree"], nodes["leaf_target"], strict=True))
+    trees: dict[int, list[int]] = {}
+    for i, t in enumerate(nodes["treeids"]):
+        if leaf_target.get(t) == target:
+            trees.setdefault(t, []).append(i)
+    return trees
+
+
+def _regressor_node(
+    scope: Any,
+    container: Any,
+    x: str,
+    nodes: dict[str, list[Any]],
+    group: list[list[int]],
+    base: float,
+) -> str:
+    """One single-target ``TreeEnsembleRegressor`` (``ai.onnx.ml`` 1) over ``group``, a
+    list of trees given by their node positions; returns its (n_samples, 1) output."""
+    attrs: dict[str, list[Any]] = {
+        key: []
+        for key in (
+            "nodes_treeids", "nodes_nodeids", "nodes_featureids", "nodes_values",
+            "nodes_modes", "nodes_truenodeids", "nodes_falsenodeids",
+            "nodes_missing_value_tracks_true", "target_treeids", "target_nodeids",
+            "target_ids", "target_weights",
+        )
+    }  # fmt: skip
+    for t, positions in enumerate(group):
+        for i in positions:
+            attrs["nodes_treeids"].append(t)
+            attrs["nodes_nodeids"].append(nodes["nodeids"][i])
+            attrs["nodes_featureids"].append(nodes["featureids"][i])
+            attrs["nodes_values"].append(nodes["values"][i])
+            attrs["nodes_modes"].append(nodes["modes"][i])
+            attrs["nodes_truenodeids"].append(nodes["truenodeids"][i])
+            attrs["nodes_falsenodeids"].append(nodes["falsenodeids"][i])
+            attrs["nodes_missing_value_tracks_true"].append(nodes["missing_tracks_true"][i])
+            if nodes["modes"][i] == "LEAF":
+                attrs["target_treeids"].append(t)
+                attrs["target_nodeids"].append(nodes["nodeids"][i])
+                attrs["target_ids"].append(0)
+                attrs["target_weights"].append(nodes["leaf_values"][i])
+    out = scope.get_unique_variable_name("margin_part")
+    container.add_node(
+        "TreeEnsembleRegressor",
+        [x],
+        [out],
+        op_domain="ai.onnx.ml",
+        op_version=1,
+        name=scope.get_unique_operator_name("TreeEnsembleRegressor"),
+        n_targets=1,
+        base_values=[float(base)],
+        aggregate_function="SUM",
+        post_transform="NONE",
+        **attrs,
+    )
+    return out
+
+
+def ensemble_margin(
+    scope: Any,
+    container: Any,
+    x: str,
+    booster: Any,
+    trees_per_node: int = TREES_PER_NODE,
+) -> tuple[str, int]:
+    """The booster's margins, (n_samples, n_outputs) float32, as ``TreeEnsembleRegressor``
+    nodes of ``trees_per_node`` trees each, summed per output (and concatenated).
+
+    Parameters
+    ----------
+    scope, container : skl2onnx objects
+    x : str
+        The float32 features (NaN for missing).
+    booster : xgboost.Booster
+    trees_per_node : int, default=TREES_PER_NODE
+
+    Returns
+    -------
+    margin : str
+        The name of the margins.
+    n_outputs : int
+        1, or the number of classes.
+    """
+    nodes, base, n_outputs = booster_trees(booster)
+    leaf_values = [0.0] * len(nodes["treeids"])
+    position = {
+        (t, n): i for i, (t, n) in enumerate(zip(nodes["treeids"], nodes["nodeids"], strict=True))
     }
+    for t, n, v in zip(nodes["leaf_tree"], nodes["leaf_node"], nodes["leaf_weight"], strict=True):
+        leaf_values[position[(t, n)]] = v
+    nodes = {**nodes, "leaf_values": leaf_values}
+    margins = []
+    for k in range(n_outputs):
+        trees = list(_target_trees(nodes, k).values())
+        if not trees:
+            raise ValueError(
+                f"The booster has no tree for output {k}: it cannot be exported. Refit with "
+                "n_estimators >= 1."
+            )
+        total = None
+        for g in range(0, len(trees), trees_per_node):
+            part = _regressor_node(
+                scope, container, x, nodes, trees[g : g + trees_per_node],
+                float(base[k]) if g == 0 else 0.0,
+            )  # fmt: skip
+            # a running sum: each part is freed at once (a Sum of all parts would hold
+            # them all, n_trees / 2 arrays of n_samples floats)
+            total = part if total is None else add_node(scope, container, "Add", [total, part])
+        assert total is not None
+        margins.append(total)
+    if n_outputs == 1:
+        return margins[0], 1
+    return add_node(scope, container, "Concat", margins, axis=1), n_outputs
 
 
 def bdt_classifier_shape(operator: Any) -> None:
@@ -154,58 +267,19 @@ def bdt_regressor_shape(operator: Any) -> None:
 
 
 def convert_bdt_classifier(scope: Any, operator: Any, container: Any) -> None:
-    """skl2onnx converter of :class:`~sklhep.BDTClassifier`: ``TreeEnsembleClassifier``
-    with ``post_transform`` LOGISTIC (two classes) or SOFTMAX."""
+    """skl2onnx converter of :class:`~sklhep.BDTClassifier`: the margins
+    (:func:`ensemble_margin`), then ``Sigmoid`` (two classes: ``[1 - p, p]``) or
+    ``Softmax``, and the label of the most probable class."""
     model = operator.raw_operator
-    nodes, base, _ = booster_trees(model.booster_)
-    n_classes = len(model.classes_)
     x = _prepare_input(scope, container, operator)
-    attrs = _tree_attributes(nodes)
-    attrs.update(
-        class_treeids=nodes["leaf_tree"],
-        class_nodeids=nodes["leaf_node"],
-        class_ids=nodes["leaf_target"],
-        class_weights=nodes["leaf_weight"],
-        classlabels_int64s=list(range(n_classes)),
-        base_values=[float(b) for b in base],
-        post_transform="LOGISTIC" if n_classes == 2 else "SOFTMAX",
-    )
-    index = scope.get_unique_variable_name("tree_label")
-    probs = operator.outputs[1].full_name
-    container.add_node(
-        "TreeEnsembleClassifier",
-        [x],
-        [index, probs],
-        op_domain="ai.onnx.ml",
-        op_version=1,
-        name=scope.get_unique_operator_name("TreeEnsembleClassifier"),
-        **attrs,
-    )
-    label_index(scope, container, operator, probs)
+    margin, _ = ensemble_margin(scope, container, x, model.booster_)
+    probabilities_and_label(scope, container, operator, margin, len(model.classes_), np.float32)
 
 
 def convert_bdt_regressor(scope: Any, operator: Any, container: Any) -> None:
-    """skl2onnx converter of :class:`~sklhep.BDTRegressor`: ``TreeEnsembleRegressor``."""
+    """skl2onnx converter of :class:`~sklhep.BDTRegressor`: the summed trees
+    (:func:`ensemble_margin`)."""
     model = operator.raw_operator
-    nodes, base, _ = booster_trees(model.booster_)
     x = _prepare_input(scope, container, operator)
-    attrs = _tree_attributes(nodes)
-    attrs.update(
-        target_treeids=nodes["leaf_tree"],
-        target_nodeids=nodes["leaf_node"],
-        target_ids=nodes["leaf_target"],
-        target_weights=nodes["leaf_weight"],
-        n_targets=1,
-        base_values=[float(b) for b in base],
-        aggregate_function="SUM",
-        post_transform="NONE",
-    )
-    container.add_node(
-        "TreeEnsembleRegressor",
-        [x],
-        [operator.outputs[0].full_name],
-        op_domain="ai.onnx.ml",
-        op_version=1,
-        name=scope.get_unique_operator_name("TreeEnsembleRegressor"),
-        **attrs,
-    )
+    margin, _ = ensemble_margin(scope, container, x, model.booster_)
+    add_node(scope, container, "Identity", [margin], output=operator.outputs[0].full_name)

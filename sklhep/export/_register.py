@@ -16,6 +16,22 @@ def register_converters() -> None:
     ``Pipeline``. The classifiers accept skl2onnx's ``zipmap`` option (pass
     ``options={"zipmap": False}`` for ``label`` and ``probabilities`` tensors).
     :func:`sklhep.export.to_onnx` calls it.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import skl2onnx
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from sklhep import BDTClassifier
+    >>> from sklhep.export import register_converters
+    >>> register_converters()
+    >>> X = np.random.default_rng(0).normal(size=(200, 3)).astype(np.float32)
+    >>> pipe = make_pipeline(StandardScaler(), BDTClassifier(n_estimators=4, device="cpu"))
+    >>> pipe = pipe.fit(X, X[:, 0] > 0)
+    >>> onx = skl2onnx.to_onnx(pipe, X[:1], options={"zipmap": False})
+    >>> [o.name for o in onx.graph.output]
+    ['label', 'probabilities']
     """
     global _REGISTERED
     if _REGISTERED:
