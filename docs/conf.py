@@ -13,6 +13,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "docs"))  # _gallery.py: hooks named by qualified name
 
 import sklhep  # noqa: E402
 
@@ -76,4 +77,19 @@ sphinx_gallery_conf = {
     "backreferences_dir": "generated/backreferences",
     "doc_module": ("sklhep",),
     "plot_gallery": os.environ.get("SKLHEP_DOCS_PLOT_GALLERY", "True"),
+    "reset_modules": ("matplotlib", "seaborn", "_gallery.reset_sklearn"),
 }
+
+
+def _skip_sklearn_generated(
+    app: object, what: str, name: str, obj: object, skip: bool, options: object
+) -> bool | None:
+    """Leave out the methods scikit-learn generates (``set_*_request``, ``set_output``):
+    they are documented in scikit-learn, and their docstrings cite its glossary."""
+    if name == "set_output" or (name.startswith("set_") and name.endswith("_request")):
+        return True
+    return None
+
+
+def setup(app: object) -> None:
+    app.connect("autodoc-skip-member", _skip_sklearn_generated)  # type: ignore[attr-defined]

@@ -32,6 +32,7 @@ from sklhep.metrics import roc_auc_score, roc_curve
 from sklhep.neural_network import MLPClassifier
 from sklhep.plotting import plot_history, plot_roc
 
+quick = os.environ.get("SKLHEP_EXAMPLE_QUICK") == "1"  # the test suite's smaller run
 folder = Path(os.environ.get("SKLHEP_DATA", "/nonexistent")) / "offshell_tutorial"
 files = {name: folder / f"{name}_Events.root" for name in ("sig", "bkg1", "bkg2")}
 if all(path.exists() for path in files.values()):
@@ -44,7 +45,8 @@ if all(path.exists() for path in files.values()):
     )
 else:
     print("SKLHEP_DATA/offshell_tutorial not found: using sklhep.datasets.make_multiclass")
-    df = make_multiclass(30_000, n_classes=3, negative_fraction=0.0, random_state=0)
+    n_events = 3_000 if quick else 30_000
+    df = make_multiclass(n_events, n_classes=3, negative_fraction=0.0, random_state=0)
     features = [c for c in df.columns if c not in ("weight", "label", "sample", "event")]
 
 print(df.groupby("label", observed=True).size())
@@ -58,12 +60,15 @@ X_train, X_test, y_train, y_test, w_train, w_test = train_test_split(
 # ---------------------------------------
 # The MLP standardises nothing itself: put a scaler in front, as for any scikit-learn
 # network. Both estimators hold out ``validation_fraction`` of the training events for
-# early stopping and keep the best epoch / boosting round.
+# early stopping and keep the best epoch / boosting round. ``n_jobs=1``: one thread each,
+# as on a batch node's single core.
 from sklearn.pipeline import make_pipeline  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
 
-mlp = make_pipeline(StandardScaler(), MLPClassifier(random_state=0))
-bdt = BDTClassifier(random_state=0)
+mlp = make_pipeline(
+    StandardScaler(), MLPClassifier(max_epochs=5 if quick else 100, n_jobs=1, random_state=0)
+)
+bdt = BDTClassifier(n_jobs=1, random_state=0)
 mlp.fit(X_train, y_train, mlpclassifier__sample_weight=w_train)
 bdt.fit(X_train, y_train, sample_weight=w_train)
 

@@ -92,7 +92,11 @@ class ClippedProbabilityWarning(SklhepWarning):
     """
 
 
-def default_estimator(effective_fraction: float = 1.0, random_state: int | None = None) -> Any:
+def default_estimator(
+    effective_fraction: float = 1.0,
+    random_state: int | None = None,
+    n_jobs: int | None = None,
+) -> Any:
     """The :class:`~sklhep.ensemble.BDTClassifier` that :class:`Reweighter` uses by default.
 
     Shallow trees (``max_depth=3``), 100 rounds at a learning rate of 0.1, and leaves that
@@ -109,10 +113,20 @@ def default_estimator(effective_fraction: float = 1.0, random_state: int | None 
         Kish effective sample size of the training set over its number of events.
     random_state : int or None, default=None
         The BDT's seed.
+    n_jobs : int or None, default=None
+        The BDT's threads (``None``: the CPUs this process may use).
 
     Returns
     -------
     BDTClassifier
+        Unfitted.
+
+    Examples
+    --------
+    >>> from sklhep.reweight import default_estimator
+    >>> bdt = default_estimator(effective_fraction=0.5, random_state=0)
+    >>> bdt.max_depth, bdt.min_child_weight, bdt.early_stopping
+    (3, 20.0, False)
     """
     from sklhep.ensemble import BDTClassifier  # xgboost only when it is used
 
@@ -123,6 +137,7 @@ def default_estimator(effective_fraction: float = 1.0, random_state: int | None 
         min_child_weight=DEFAULT_MIN_CHILD_WEIGHT / min(max(effective_fraction, 1e-3), 1.0),
         early_stopping=False,
         random_state=random_state,
+        n_jobs=n_jobs,
     )
 
 
@@ -174,6 +189,9 @@ class Reweighter(BaseEstimator):
     random_state : int, RandomState instance or None, default=None
         Seeds the folds of :meth:`fit_predict_weights` and the default estimator. A
         user-supplied estimator keeps its own ``random_state``.
+    n_jobs : int or None, default=None
+        Threads of the default estimator (``None``: the CPUs this process may use). A
+        user-supplied estimator keeps its own ``n_jobs``.
 
     Attributes
     ----------
@@ -201,7 +219,7 @@ class Reweighter(BaseEstimator):
         the last fit.
     n_features_in_ : int
         Number of features.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Feature names, when the samples are DataFrames with string column names.
 
     See Also
@@ -242,6 +260,7 @@ class Reweighter(BaseEstimator):
         "clip": [Interval(numbers.Real, 0, 0.5, closed="left")],
         "normalize": ["boolean"],
         "random_state": ["random_state"],
+        "n_jobs": [Interval(numbers.Integral, None, None, closed="neither"), None],
     }
 
     def __init__(
@@ -252,12 +271,14 @@ class Reweighter(BaseEstimator):
         clip: float = 1e-3,
         normalize: bool = True,
         random_state: int | np.random.RandomState | None = None,
+        n_jobs: int | None = None,
     ) -> None:
         self.estimator = estimator
         self.cv = cv
         self.clip = clip
         self.normalize = normalize
         self.random_state = random_state
+        self.n_jobs = n_jobs
 
     # -- fitting ----------------------------------------------------------------------
     @_fit_context(prefer_skip_nested_validation=False)
@@ -419,7 +440,7 @@ class Reweighter(BaseEstimator):
         balanced = balanced_class_weight(y, w)
         if self.estimator is None:
             fraction = effective_sample_size(balanced) / max(X.shape[0], 1)
-            model = default_estimator(fraction, seed)
+            model = default_estimator(fraction, seed, self.n_jobs)
         else:
             model = clone(self.estimator)
         if not _accepts_sample_weight(model):

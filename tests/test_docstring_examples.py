@@ -48,12 +48,7 @@ OPTIONAL_MODULES = ("sklhep.reweight", "sklhep.export", "sklhep.tracking")
 
 #: Public names (``module.name`` as listed in ``__all__``) whose Examples section is being
 #: written in another change; the lead empties this set once those changes are in.
-PENDING = {
-    "sklhep.BDTRegressor",  # being written in another change (sklhep/ensemble/_bdt.py)
-    "sklhep.load",  # being written in another change (sklhep/_persist.py)
-    "sklhep.reweight.default_estimator",  # being written in another change
-    "sklhep.export.register_converters",  # being written in another change
-}
+PENDING: set[str] = set()
 
 _SECTION = re.compile(r"^(?P<title>[A-Z][A-Za-z ]*)\n-{3,}[ \t]*$", re.MULTILINE)
 

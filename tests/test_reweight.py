@@ -349,14 +349,28 @@ def test_zjets_mlp_defaults_close_and_the_old_defaults_do_not(data_path):
     nlo = pd.read_csv(data_path("zjets_lhe_7tev", "zjets_fxfx_nlo.csv"))
     original, target = lo[FEATURES], nlo[FEATURES]
     ow, tw = lo["weight"].to_numpy(), nlo["weight"].to_numpy()
-    worst = {}
-    for name, params in (("today", {"dropout": 0.0}), ("dropout", {})):
-        mlp = MLPClassifier(device="cpu", n_jobs=1, random_state=0, **params)
-        rw = Reweighter(make_pipeline(StandardScaler(), mlp), random_state=0)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", SklhepWarning)  # today's defaults trip the guards
-            w = rw.fit_predict_weights(original, target, ow, tw)
-        pulls = reweighting_closure(original, target, w, tw).to_frame()["pull"]
-        worst[name] = float(pulls[CLOSED].abs().max())
-    assert worst["dropout"] < 1.5, worst
-    assert worst["today"] > 3.0, worst
+    worst: dict[str, list[float]] = {"today": [], "dropout": []}
+    # three fold splits and seeds: the over-fit of the old defaults is erratic (one split of
+    # the five in benchmarks/mlp_signed_defaults.py closes by chance; the others miss by
+    # 4-120 sigma), the default closes on every one
+    for seed in (0, 1, 2):
+        for name, params in (("today", {"dropout": 0.0}), ("dropout", {})):
+            mlp = MLPClassifier(device="cpu", n_jobs=1, random_state=seed, **params)
+            rw = Reweighter(make_pipeline(StandardScaler(), mlp), random_state=seed)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", SklhepWarning)  # today's defaults trip guards
+                w = rw.fit_predict_weights(original, target, ow, tw)
+            pulls = reweighting_closure(original, target, w, tw).to_frame()["pull"]
+            worst[name].append(float(pulls[CLOSED].abs().max()))
+    assert max(worst["dropout"]) < 1.75, worst
+    assert np.mean(worst["today"]) > 3.0, worst
+
+
+def test_n_jobs_reaches_the_default_estimator() -> None:
+    """``Reweighter(n_jobs=...)`` is the default BDT's ``n_jobs`` (plumbing, not speed)."""
+    rng = np.random.default_rng(3)
+    original = rng.normal(0.0, 1.0, size=(300, 2))
+    target = rng.normal(0.2, 1.0, size=(300, 2))
+    rw = Reweighter(n_jobs=1, random_state=0).fit(original, target)
+    assert rw.estimators_[0].n_jobs == 1
+    assert Reweighter(random_state=0).fit(original, target).estimators_[0].n_jobs is None

@@ -708,7 +708,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         The class labels.
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of the features, when X was a DataFrame with string column names.
     net_ : skorch.NeuralNet
         The trained skorch net.
@@ -1080,7 +1080,7 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
     ----------
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of the features, when X was a DataFrame with string column names.
     net_ : skorch.NeuralNet
         The trained skorch net.
