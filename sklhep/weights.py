@@ -57,12 +57,16 @@ Functions
 :class:`WeightSums`, :func:`plan_training_weights`
     The same, as arithmetic on per-class sums, for callers that never hold all the
     weights in one array (the Dask path: one reduction, then a per-class factor).
+:func:`merge_identical_events`
+    Remove zero-weight events and merge identical ones, so that the invariances above
+    hold exactly in every estimator's ``fit``.
 :func:`weighted_mean`, :func:`weighted_std`, :func:`weighted_quantile`
     Signed-weight statistics.
 """
 
 from __future__ import annotations
 
+import math
 import numbers
 import warnings
 from collections.abc import Mapping
@@ -89,6 +93,7 @@ __all__ = [
     "check_weight_index",
     "effective_sample_size",
     "has_negative_weights",
+    "merge_identical_events",
     "net_weight",
     "normalize_weights",
     "plan_training_weights",
@@ -201,6 +206,117 @@ def check_sample_weight(
         )
     # scikit-learn's own checks (device and dtype handling), without the non-negative flag.
     return _check_sample_weight(arr, np.empty((n_samples, 0)), dtype=np.float64)
+
+
+def _row_bits(column: NDArray[Any]) -> NDArray[np.uint64]:
+    """One column as canonical 64-bit patterns: -0.0 is 0.0, every NaN the same NaN."""
+    values = np.asarray(column, dtype=np.float64) + 0.0  # -0.0 + 0.0 == +0.0
+    values = np.where(np.isnan(values), np.nan, values)
+    return values.view(np.uint64)
+
+
+def merge_identical_events(
+    sample_weight: NDArray[np.float64], *arrays: ArrayLike, by_sign: bool = False
+) -> tuple[NDArray[np.intp] | None, NDArray[np.float64]]:
+    """Remove zero-weight events and merge identical events into one.
+
+    This is what makes the invariances of this module exact in a ``fit`` (not only in
+    the loss): the training set of an estimator does not depend on how the same net
+    distribution was written down. Events equal in every one of ``arrays`` (the features
+    and the label or target, and any other per-event input such as the protected
+    variable of a decorrelated fit) are merged into the first of them, with the sum of
+    their weights; a merged or single event whose weight is zero is removed. So a zero
+    weight is the same as removing the event, a :math:`+w/-w` pair on identical events
+    cancels, and :math:`k` copies of an event are the same as one event with weight
+    :math:`k`, for the quantile sketch, the count of events behind ``min_child_weight``,
+    the early-stopping split and the mini-batches alike.
+
+    With ``by_sign=True`` only events whose weights have the same sign merge: what the
+    policies other than ``"keep"`` need, as they treat each negative-weight event on its
+    own (``"abs"`` turns a +w/-w pair into two events of weight w, ``"drop"`` keeps the
+    positive one); a zero weight is still a removal and k copies still one event of
+    weight k.
+
+    Equality is of the values as float64 (``-0.0`` equals ``0.0`` and NaN equals NaN, as
+    a tree sees them). Merged weights are summed with :func:`math.fsum`, exactly rounded,
+    so that a cancelling pair adds exactly nothing to the event it duplicates.
+
+    Parameters
+    ----------
+    sample_weight : ndarray of shape (n_samples,)
+        Validated weights (see :func:`check_sample_weight`).
+    *arrays : array-like of shape (n_samples,) or (n_samples, n_columns)
+        Numeric per-event arrays whose equality defines identical events.
+    by_sign : bool, default=False
+        Merge only events whose weights have the same sign (``negative_weights`` other
+        than ``"keep"``).
+
+    Returns
+    -------
+    index : ndarray of int or None
+        The rows to keep, in their original order; ``None`` when no event is removed
+        or merged (the common case: the caller keeps its arrays).
+    sample_weight : ndarray of shape (n_kept,)
+        The weights of the kept rows after merging.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklhep.weights import merge_identical_events
+    >>> X = np.array([[1.0, 2.0], [3.0, 4.0], [1.0, 2.0], [5.0, 6.0], [3.0, 4.0]])
+    >>> y = np.array([0, 1, 0, 1, 1])
+    >>> w = np.array([0.5, 1.0, 0.25, 0.0, -1.0])
+    >>> index, merged = merge_identical_events(w, X, y)
+    >>> index.tolist(), merged.tolist()  # row 2 merged into 0, row 4 cancels row 1
+    ([0], [0.75])
+    """
+    weights = np.asarray(sample_weight, dtype=np.float64)
+    n = weights.shape[0]
+    columns: list[NDArray[Any]] = []
+    for array in arrays:
+        values = np.asarray(array)
+        if values.shape[0] != n:
+            raise ValueError(
+                f"merge_identical_events: an array has {values.shape[0]} rows, the weights {n}."
+            )
+        values = values.reshape(n, -1)
+        columns.extend(values[:, j] for j in range(values.shape[1]))
+    if by_sign:
+        columns.append(np.sign(weights))
+    nonzero = np.flatnonzero(weights != 0.0)
+    rows = nonzero if nonzero.shape[0] < n else np.arange(n)
+    # A 64-bit hash per row finds the candidates; only rows sharing a hash are compared
+    # exactly (a collision costs time, never a wrong merge).
+    hashes = np.full(rows.shape[0], 0xCBF29CE484222325, dtype=np.uint64)
+    for column in columns:
+        bits = _row_bits(column[rows])
+        hashes ^= bits ^ (bits >> np.uint64(29))
+        hashes *= np.uint64(0x100000001B3)
+        hashes ^= hashes >> np.uint64(32)
+    order = np.argsort(hashes, kind="stable")
+    sorted_hashes = hashes[order]
+    shared = np.zeros(rows.shape[0], dtype=bool)
+    same = sorted_hashes[1:] == sorted_hashes[:-1]
+    shared[order[1:][same]] = True
+    shared[order[:-1][same]] = True
+    if not shared.any():
+        if rows.shape[0] == n:
+            return None, weights
+        return rows, weights[rows]
+    candidates = np.flatnonzero(shared)
+    keys = np.column_stack([_row_bits(column[rows[candidates]]) for column in columns])
+    _, group = np.unique(keys, axis=0, return_inverse=True)
+    group = np.asarray(group).reshape(-1)
+    keep = np.ones(rows.shape[0], dtype=bool)
+    merged = weights[rows].copy()
+    by_group = np.lexsort((candidates, group))  # each group's members in original order
+    starts = np.flatnonzero(np.r_[True, np.diff(group[by_group]) != 0])
+    for members in np.split(candidates[by_group], starts[1:]):
+        if members.shape[0] > 1:
+            merged[members[0]] = math.fsum(merged[members].tolist())
+            keep[members[1:]] = False
+    keep &= merged != 0.0
+    return rows[keep], merged[keep]
 
 
 def check_weight_index(sample_weight: Any, X: Any, *, name: str = "sample_weight") -> None:

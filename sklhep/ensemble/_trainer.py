@@ -53,6 +53,7 @@ from sklhep.ensemble._objectives import (
 from sklhep.weights import (
     WeightSums,
     has_negative_weights,
+    merge_identical_events,
     prepare_training_weights,
     signed_leaf_weight,
     weighted_std,
@@ -362,6 +363,29 @@ def flatness_penalty(
     return FlatnessPenalty(y, w, bins, config.decorrelation, classes=tuple(codes.tolist()))
 
 
+def merge_events(
+    X: NDArray[Any],
+    y: NDArray[Any],
+    sample_weight: NDArray[np.float64],
+    protected: NDArray[np.float64] | None,
+    negative_weights: str,
+) -> tuple[NDArray[Any], NDArray[Any], NDArray[np.float64], NDArray[np.float64] | None]:
+    """:func:`sklhep.weights.merge_identical_events` on a training set (by sign unless the
+    policy is ``"keep"``)."""
+    extra = () if protected is None else (protected,)
+    index, merged = merge_identical_events(
+        sample_weight, X, y, *extra, by_sign=negative_weights != "keep"
+    )
+    if index is None:
+        return X, y, sample_weight, protected
+    if index.shape[0] == 0:
+        raise ValueError(
+            "Every event has a zero weight, or the weights of identical events cancel: "
+            "nothing is left to train on. Check the weights (sample_weight)."
+        )
+    return X[index], y[index], merged, None if protected is None else protected[index]
+
+
 def train(
     config: BoostingConfig,
     X: NDArray[Any],
@@ -391,6 +415,11 @@ def train(
         n_classes = int(classes.shape[0])
     else:
         y_all, n_classes = np.asarray(y, dtype=np.float64), 0
+    # Zero-weight events go, identical events merge (a +w/-w pair cancels, k copies are
+    # one event of weight k) before anything counts or splits events.
+    X, y_all, sample_weight, protected = merge_events(
+        X, y_all, sample_weight, protected, config.negative_weights
+    )
     decorrelate = config.decorrelation > 0
     if decorrelate != (protected is not None):
         raise ValueError("protected must be given exactly when decorrelation > 0.")
@@ -635,4 +664,10 @@ def faithful_booster(booster: xgboost.Booster, objective: str, n_threads: int) -
     params["base_score"] = "[" + ",".join(repr(b) for b in base) + "]"
     learner["objective"] = config
     out = xgboost.Booster(model_file=bytearray(json.dumps(model).encode()))
+    # the model file has no training configuration: carry it over (max_depth, eta, ...),
+    # so that booster_.save_config() still says how the trees were grown
+    training = json.loads(booster.save_config())
+    training["learner"]["objective"] = config
+    training["learner"]["learner_model_param"] = params
+    out.load_config(json.dumps(training))
     return to_cpu(out, n_threads)

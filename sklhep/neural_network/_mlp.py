@@ -57,6 +57,7 @@ from sklhep.weights import (
     check_sample_weight,
     check_weight_index,
     has_negative_weights,
+    merge_identical_events,
     prepare_training_weights,
     weighted_mean,
     weighted_std,
@@ -430,6 +431,21 @@ class _BaseMLP(MLPPersistMixin, SampleWeightRequestMixin, VersionedStateMixin, B
 
         signed = check_sample_weight(sample_weight, X)
         labels = self._labels(y)
+        # Zero-weight events go, identical events merge (a +w/-w pair cancels, k copies
+        # are one event of weight k) before anything splits or batches events.
+        extra = () if decorrelation is None else (decorrelation[0],)
+        index, merged = merge_identical_events(
+            signed, X, y, *extra, by_sign=self.negative_weights != "keep"
+        )
+        if index is not None:
+            if index.shape[0] == 0:
+                raise ValueError(
+                    "Every event has a zero weight, or the weights of identical events "
+                    "cancel: nothing is left to train on. Check the weights (sample_weight)."
+                )
+            X, y, labels, signed = X[index], y[index], labels[index], merged
+            if decorrelation is not None:
+                decorrelation = (decorrelation[0][index], decorrelation[1][index])
         early_stopping = not incremental and early_stopping_enabled(
             self.early_stopping, X.shape[0]
         )

@@ -62,9 +62,11 @@ def test_distributed_fit_matches_single_machine_auc(client: Any, data: dict) -> 
         data["yt"], dist.decision_function(data["Xt"]), sample_weight=data["wt"]
     )
     assert abs(auc_dist - auc_local) < 0.005
-    # The weighted training metric is the net loss of the whole data set, as on one machine.
+    # The weighted training metric is the net loss of the whole data set, as on one machine
+    # (to the difference of the first tree: the distributed quantile sketch depends on how
+    # the chunks land on the workers, 1e-4 relative here; a wrong normalisation is > 1e-2).
     np.testing.assert_allclose(
-        dist.history_[0]["train_loss"], local.history_[0]["train_loss"], rtol=1e-4
+        dist.history_[0]["train_loss"], local.history_[0]["train_loss"], rtol=1e-3
     )
     # Predictions on Dask input: a Dask array, block by block, equal to numpy's.
     proba = dist.predict_proba(da.from_array(data["Xt"], chunks=(5000, -1)))

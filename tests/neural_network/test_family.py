@@ -268,9 +268,9 @@ def test_training_weights_arrive_normalised(rng, monkeypatch):
     sums = []
     original = mlp_impl._BaseMLP._tensor_data
 
-    def spy(self, X, y, weight, device):
+    def spy(self, X, y, weight, *args, **kwargs):
         sums.append(float(weight.sum()))
-        return original(self, X, y, weight, device)
+        return original(self, X, y, weight, *args, **kwargs)
 
     monkeypatch.setattr(mlp_impl._BaseMLP, "_tensor_data", spy)
     X, y, w = _data(rng, 400)

@@ -15,14 +15,9 @@ TESTED_ESTIMATORS: list[Any] = [
     BDTRegressor(),
 ]
 
-# The same expected failure as scikit-learn's HistGradientBoosting, for the same reason: the
-# feature bins come from a weighted quantile sketch (xgboost's QuantileDMatrix, which keeps
-# peak memory near the input size), and the sketch of a weighted event is not the sketch of
-# the repeated event, so the trees differ slightly. The sparse variant does not apply (no
-# sparse input). The loss itself treats weight k exactly as k repeats: see
-# tests/ensemble/test_objectives.py.
-_REASON = "sample_weight is not equivalent to removing/repeating samples."
-XFAIL_CHECKS: dict[type, dict[str, str]] = {
-    BDTClassifier: {"check_sample_weight_equivalence_on_dense_data": _REASON},
-    BDTRegressor: {"check_sample_weight_equivalence_on_dense_data": _REASON},
-}
+# No expected failures. scikit-learn's HistGradientBoosting lists
+# check_sample_weight_equivalence_on_dense_data (its quantile sketch of a weighted event is
+# not the sketch of the repeated event); sklhep merges identical events into one before
+# anything else (sklhep.weights.merge_identical_events), so a weight k and k repeats, or a
+# zero weight and a removed event, give the same training set and the same trees.
+XFAIL_CHECKS: dict[type, dict[str, str]] = {}

@@ -10,10 +10,12 @@ Like scikit-learn's own MLPs they have no expected failures.
 
 The default instances (what most users run) train in float32 with mini-batches. Their one
 expected failure is the check that scikit-learn's HistGradientBoosting lists too,
-``check_sample_weight_equivalence_on_dense_data``: a weight 2 and a repeated event give the
-same loss, but float32 sums in another order differ by ~1e-7 relative, and after 200
-epochs the predictions differ by ~1e-6, above the check's ``rtol=1e-7``. The float64
-instances above pass it, which shows that the weighting itself is exact.
+``check_sample_weight_equivalence_on_dense_data``: sklhep merges a repeated event into one
+event of weight k (:func:`sklhep.weights.merge_identical_events`), so both fits see the
+same events, but the check also shuffles the weighted rows, and float32 sums in another
+row order differ by ~1e-7 relative, which after many epochs is above the check's
+``rtol=1e-7``. In the same row order the fits are identical (tests/test_invariances.py),
+and the float64 instances above pass the check.
 """
 
 from __future__ import annotations
