@@ -208,6 +208,23 @@ def check_sample_weight(
     return _check_sample_weight(arr, np.empty((n_samples, 0)), dtype=np.float64)
 
 
+_HASH_BLOCK = 1 << 16
+
+
+def _canonical_bits(values: NDArray[Any]) -> NDArray[np.uint64]:
+    """A 2-D block as canonical unsigned bit patterns (widened to 64 bits): -0.0 is 0.0
+    and every NaN the same NaN; float32 stays 32-bit wide (the float64 of a float32 is
+    equal exactly when the float32 is, so the exact check in float64 agrees)."""
+    if values.dtype.kind in "iub":
+        return values.astype(np.int64).view(np.uint64)
+    if values.dtype.kind != "f" or values.dtype.itemsize not in (4, 8):
+        values = np.asarray(values, dtype=np.float64)
+    values = values + values.dtype.type(0)  # a copy; -0.0 + 0.0 == +0.0
+    values[np.isnan(values)] = np.nan
+    unsigned = np.uint32 if values.dtype.itemsize == 4 else np.uint64
+    return values.view(unsigned).astype(np.uint64, copy=False)
+
+
 def _row_bits(column: NDArray[Any]) -> NDArray[np.uint64]:
     """One column as canonical 64-bit patterns: -0.0 is 0.0, every NaN the same NaN."""
     values = np.asarray(column, dtype=np.float64) + 0.0  # -0.0 + 0.0 == +0.0
@@ -272,41 +289,57 @@ def merge_identical_events(
     """
     weights = np.asarray(sample_weight, dtype=np.float64)
     n = weights.shape[0]
-    columns: list[NDArray[Any]] = []
+    blocks: list[NDArray[Any]] = []
     for array in arrays:
         values = np.asarray(array)
         if values.shape[0] != n:
             raise ValueError(
                 f"merge_identical_events: an array has {values.shape[0]} rows, the weights {n}."
             )
-        values = values.reshape(n, -1)
-        columns.extend(values[:, j] for j in range(values.shape[1]))
+        blocks.append(values.reshape(n, -1))
     if by_sign:
-        columns.append(np.sign(weights))
+        blocks.append(np.sign(weights).reshape(n, 1))
     nonzero = np.flatnonzero(weights != 0.0)
-    rows = nonzero if nonzero.shape[0] < n else np.arange(n)
+    rows = nonzero if nonzero.shape[0] < n else None  # None: every row
+    n_rows = n if rows is None else rows.shape[0]
     # A 64-bit hash per row finds the candidates; only rows sharing a hash are compared
-    # exactly (a collision costs time, never a wrong merge).
-    hashes = np.full(rows.shape[0], 0xCBF29CE484222325, dtype=np.uint64)
-    for column in columns:
-        bits = _row_bits(column[rows])
-        hashes ^= bits ^ (bits >> np.uint64(29))
-        hashes *= np.uint64(0x100000001B3)
-        hashes ^= hashes >> np.uint64(32)
-    order = np.argsort(hashes, kind="stable")
-    sorted_hashes = hashes[order]
-    shared = np.zeros(rows.shape[0], dtype=bool)
-    same = sorted_hashes[1:] == sorted_hashes[:-1]
-    shared[order[1:][same]] = True
-    shared[order[:-1][same]] = True
+    # exactly (a collision costs time, never a wrong merge). The hash is a sum of the
+    # canonical bit patterns times fixed odd multipliers, in blocks of rows (bounded memory).
+    n_columns = sum(block.shape[1] for block in blocks)
+    multipliers = np.random.default_rng(0x5EED).integers(
+        0, np.iinfo(np.uint64).max, size=n_columns, dtype=np.uint64, endpoint=True
+    ) | np.uint64(1)
+    hashes = np.empty(n_rows, dtype=np.uint64)
+    for start in range(0, n_rows, _HASH_BLOCK):
+        stop = min(start + _HASH_BLOCK, n_rows)
+        part = slice(start, stop) if rows is None else rows[start:stop]
+        h = np.zeros(stop - start, dtype=np.uint64)
+        column = 0
+        for block in blocks:
+            bits = _canonical_bits(block[part])
+            width = bits.shape[1]
+            h += (bits * multipliers[column : column + width]).sum(axis=1, dtype=np.uint64)
+            column += width
+        hashes[start:stop] = h
+    import pandas as pd  # only here: importing sklhep.weights stays light
+
+    shared = pd.Series(hashes, copy=False).duplicated(keep=False).to_numpy()
     if not shared.any():
-        if rows.shape[0] == n:
+        if rows is None:
             return None, weights
         return rows, weights[rows]
+    if rows is None:
+        rows = np.arange(n)
+    columns = [block[:, j] for block in blocks for j in range(block.shape[1])]
     candidates = np.flatnonzero(shared)
     keys = np.column_stack([_row_bits(column[rows[candidates]]) for column in columns])
-    _, group = np.unique(keys, axis=0, return_inverse=True)
-    group = np.asarray(group).reshape(-1)
+    # rows with the same hash are one group if they are equal to its first row (always,
+    # barring a 64-bit collision, which is then resolved by an exact grouping)
+    group = pd.factorize(hashes[candidates])[0]
+    first = np.empty(int(group.max()) + 1, dtype=np.intp)
+    first[group[::-1]] = np.arange(group.shape[0] - 1, -1, -1)
+    if not np.array_equal(keys, keys[first[group]]):
+        group = np.asarray(np.unique(keys, axis=0, return_inverse=True)[1]).reshape(-1)
     keep = np.ones(rows.shape[0], dtype=bool)
     merged = weights[rows].copy()
     by_group = np.lexsort((candidates, group))  # each group's members in original order

@@ -204,3 +204,24 @@ def test_by_sign_merges_only_same_sign_events():
     assert index.tolist() == [0, 1]
     assert merged.tolist() == [3.0, -1.5]
     assert merge_identical_events(w, X, y)[1].tolist() == [1.5]
+
+
+def test_hash_collisions_never_merge_different_events(monkeypatch):
+    """Every row hashed alike (a forced collision): the exact grouping still decides."""
+    import sklhep.weights as weights_module
+
+    monkeypatch.setattr(
+        weights_module,
+        "_canonical_bits",
+        lambda values: np.zeros((values.shape[0], 1), dtype=np.uint64),
+    )
+    rng = np.random.default_rng(5)
+    for _ in range(20):
+        X = rng.integers(0, 3, size=(30, 2)).astype(float)
+        y = rng.integers(0, 2, 30)
+        w = rng.choice([0.0, 1.0, -1.0, 0.5, 2.0], 30)
+        index, merged = merge_identical_events(w, X, y)
+        keys = [(a, b, c) for (a, b), c in zip(X.tolist(), y.tolist(), strict=True)]
+        expected_index, expected_w = _brute_force(w, keys)
+        assert (list(range(30)) if index is None else index.tolist()) == expected_index
+        assert merged.tolist() == expected_w
