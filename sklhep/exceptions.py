@@ -14,6 +14,7 @@ from __future__ import annotations
 from sklearn.exceptions import ConvergenceWarning as _SklearnConvergenceWarning
 
 __all__ = [
+    "ConstantModelWarning",
     "ConvergenceWarning",
     "DecorrelationWarning",
     "DivergenceError",
@@ -85,4 +86,15 @@ class UnweightedScoreWarning(SklhepWarning):
     would not receive the weights, and by :func:`check_weight_routing`. The fix is
     ``sklearn.set_config(enable_metadata_routing=True)`` plus
     :func:`request_sample_weight` on the tool (see ``docs/tuning.md``).
+    """
+
+
+class ConstantModelWarning(SklhepWarning):
+    """A fitted BDT never split: it predicts one constant for every event.
+
+    The usual cause with event weights is scale: when one class carries a tiny share of
+    the net weight (an NLO sample in pb against an LO sample in events, say), the hessian
+    of every leaf stays below ``min_child_weight`` and no split is allowed. Balance the
+    classes (``class_weight="balanced"``), give the samples weights of comparable scale,
+    or lower ``min_child_weight``.
     """

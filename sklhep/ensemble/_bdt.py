@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numbers
+import warnings
 from abc import ABC, abstractmethod
 from typing import Any
 
@@ -20,9 +21,14 @@ from sklhep.base import SampleWeightRequestMixin, VersionedStateMixin
 from sklhep.ensemble import _dask, _trainer
 from sklhep.ensemble._objectives import LOSSES, SoftmaxCrossEntropy
 from sklhep.ensemble._trainer import BoostingConfig, FitResult
+from sklhep.exceptions import ConstantModelWarning
 from sklhep.weights import NEGATIVE_WEIGHT_POLICIES, check_sample_weight, check_weight_index
 
 __all__ = ["BDTClassifier", "BDTRegressor"]
+
+#: A classifier whose trees never split warns (ConstantModelWarning) when a class holds
+#: less than this share of the net training weight: the weight scale is then the cause.
+SMALL_CLASS_SHARE: float = 0.01
 
 
 class _BaseBDT(SampleWeightRequestMixin, VersionedStateMixin, BaseEstimator, ABC):
@@ -218,6 +224,25 @@ class _BaseBDT(SampleWeightRequestMixin, VersionedStateMixin, BaseEstimator, ABC
             result.n_threads,
         )
         self.history_ = result.history
+        share = result.min_class_share
+        if (
+            share is not None
+            and share < SMALL_CLASS_SHARE
+            and self.booster_.num_boosted_rounds() > 0
+            and not self.booster_.get_score(importance_type="weight")
+        ):
+            warnings.warn(
+                ConstantModelWarning(
+                    f"No tree of this {type(self).__name__} split on any feature: it "
+                    "predicts the same probabilities for every event. A class carries "
+                    f"{share:.3g} of the net training weight, so no leaf collects the hessian "
+                    f"that min_child_weight={result.min_child_weight:g} requires (e.g. one "
+                    "sample weighted in pb and the other in events). Fix: "
+                    'class_weight="balanced", weights of comparable scale per class, or a '
+                    "smaller min_child_weight."
+                ),
+                stacklevel=4,
+            )
         self.best_iteration_ = result.best_iteration
         self.n_estimators_ = result.booster.num_boosted_rounds()
         self.signed_objective_ = result.signed

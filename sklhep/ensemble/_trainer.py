@@ -173,6 +173,9 @@ class FitResult:
     metric: str = field(default="")
     #: The ``min_child_weight`` the booster was trained with (``"auto"`` resolved).
     min_child_weight: float = 1.0
+    #: Classifiers: the smallest class's share of the net training weight (after the
+    #: policy and the class weights); None when not known (regression, Dask).
+    min_class_share: float | None = None
 
 
 def make_loss(config: BoostingConfig, n_classes: int) -> Loss:
@@ -579,6 +582,11 @@ def train(
         classes=classes,
         feature_names_in=feature_names_in,
         metric=loss.metric,
+        min_class_share=(
+            float(min(np.dot(w_tr, y_tr == k) for k in range(n_classes)) / np.sum(w_tr))
+            if config.classifier
+            else None
+        ),
     )
 
 

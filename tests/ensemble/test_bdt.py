@@ -5,6 +5,7 @@ from __future__ import annotations
 import pickle
 import subprocess
 import sys
+import warnings
 
 import joblib
 import numpy as np
@@ -507,3 +508,27 @@ def test_base_bdt_is_abstract():
 
     with pytest.raises(TypeError, match="abstract"):
         _BaseBDT()
+
+
+def test_a_class_with_a_tiny_share_of_the_weight_warns_when_no_tree_splits():
+    """Samples weighted on different scales (one in pb, one in events): xgboost's
+    min_child_weight=1 forbids every split and the model is a constant. It says so, and
+    class_weight="balanced" (the advice) trains a real model."""
+    from sklhep.exceptions import ConstantModelWarning
+    from sklhep.metrics import roc_auc_score
+
+    rng = np.random.default_rng(0)
+    n = 4000
+    X = rng.normal(size=(n, 3))
+    y = (rng.random(n) < 0.5).astype(int)
+    X[y == 1, 0] += 1.0
+    w = np.where(y == 1, 3000.0, 1.0) * np.where(rng.random(n) < 0.1, -1.0, 1.0)
+    with pytest.warns(ConstantModelWarning, match="class_weight"):
+        constant = BDTClassifier(random_state=0).fit(X, y, sample_weight=w)
+    assert np.ptp(constant.predict_proba(X)[:, 1]) == 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConstantModelWarning)
+        balanced = BDTClassifier(class_weight="balanced", random_state=0).fit(
+            X, y, sample_weight=w
+        )
+    assert roc_auc_score(y, balanced.predict_proba(X)[:, 1], sample_weight=w) > 0.7

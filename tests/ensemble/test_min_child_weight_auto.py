@@ -9,6 +9,7 @@ import pytest
 
 from sklhep import BDTClassifier, BDTRegressor
 from sklhep.datasets import make_signal_background
+from sklhep.exceptions import ConstantModelWarning
 from sklhep.weights import WeightSums, signed_leaf_weight
 
 FAST = {"n_estimators": 10, "max_depth": 3, "early_stopping": False, "random_state": 0}
@@ -69,7 +70,8 @@ def test_auto_is_a_hessian_sum_so_unbalanced_classes_still_split():
     X, y, w = _data(6000)
     w = w.to_numpy() * np.where(y == 1, 0.003, 1.0)
     auto = BDTClassifier(**FAST).fit(X, y, sample_weight=w)
-    fixed = BDTClassifier(min_child_weight=25.0, **FAST).fit(X, y, sample_weight=w)
+    with pytest.warns(ConstantModelWarning, match="min_child_weight=25"):  # and it says so
+        fixed = BDTClassifier(min_child_weight=25.0, **FAST).fit(X, y, sample_weight=w)
     assert auto.min_child_weight_ < 25.0
     p_auto, p_fixed = auto.predict_proba(X)[:, 1], fixed.predict_proba(X)[:, 1]
     assert np.unique(p_fixed).size == 1  # no split at all
