@@ -216,19 +216,27 @@ def check_data(
         folds, validation_fraction=validation_fraction, early_stopping=early_stopping
     )
     for what, mask in groups:
-        wc = w[mask]
-        n, net = int(wc.shape[0]), float(wc.sum())
-        ess = effective_sample_size(wc) if n else 0.0
-        if n < need_events or not net > 0 or ess < need_ess:
-            raise BenchError(
-                f"{what} has {n} events, net weight {net:.4g} and effective sample size "
-                f"{ess:.1f}, too few for {folds} folds: each class needs {need_events} events, "
-                f"a positive net weight and an effective sample size of {need_ess:.0f} or more "
-                "(read more events: --max-entries, --cut, --samples)"
-            )
+        check_enough_events(what, w[mask], folds, need_events, need_ess, "each class")
 
 
-def _weights_summary(w: np.ndarray) -> dict[str, float]:
+def check_enough_events(
+    what: str, w: np.ndarray, folds: int, need_events: int, need_ess: float, each: str
+) -> None:
+    """Raise :class:`BenchError` unless the events of ``what`` (weights ``w``) number
+    ``need_events``, have a positive net weight and a Kish ESS of ``need_ess``."""
+    n = int(w.shape[0])
+    net = float(w.sum()) if n else 0.0
+    ess = effective_sample_size(w) if n else 0.0
+    if n < need_events or not net > 0 or ess < need_ess:
+        raise BenchError(
+            f"{what} has {n} events, net weight {net:.4g} and effective sample size "
+            f"{ess:.1f}, too few for {folds} folds: {each} needs {need_events} events, "
+            f"a positive net weight and an effective sample size of {need_ess:.0f} or more "
+            "(read more events: --max-entries, --cut, --samples)"
+        )
+
+
+def weights_summary(w: np.ndarray) -> dict[str, float]:
     # a summary, not a check: a non-positive net weight is reported, not raised
     sums = WeightSums.from_weights(w)
     n_events = int(w.shape[0])
@@ -257,14 +265,14 @@ def describe(data: BenchData) -> dict[str, Any]:
         "n_features": int(data.X.shape[1]),
         "features": list(map(str, data.X.columns)),
         "missing": missing_fractions(data.X),
-        **_weights_summary(data.sample_weight),
+        **weights_summary(data.sample_weight),
     }
     if data.class_names is not None:
         labels = np.unique(data.y).tolist()
         if data.signal_label in labels:
             out["signal_class"] = data.class_names[labels.index(data.signal_label)]
         out["classes"] = {
-            name: _weights_summary(data.sample_weight[data.y == label])
+            name: weights_summary(data.sample_weight[data.y == label])
             for label, name in zip(np.unique(data.y), data.class_names, strict=True)
         }
     return out

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from tqdm.auto import tqdm
 
 from sklhep.bench._config import BenchConfig, BenchError
 from sklhep.bench._decorrelate import plot_tradeoff, tradeoff_table
@@ -239,3 +241,15 @@ def write_reports(config: BenchConfig, report: dict[str, Any], extras: dict[str,
     report["out"] = str(out)
     (out / "report.json").write_text(json.dumps(_jsonable(report), indent=2) + "\n")
     (out / "report.md").write_text(_markdown(report, plots))
+
+
+def progress_bar(total: int, show: bool) -> Any:
+    """The progress bar of a bench run, on stderr (``show=False``: silent)."""
+    return tqdm(
+        total=total,
+        disable=not show,
+        desc="sklhep bench",
+        unit="step",
+        file=sys.stderr,
+        dynamic_ncols=True,
+    )

@@ -10,7 +10,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
-import sys
 import time
 import warnings
 from datetime import datetime, timezone
@@ -24,12 +23,11 @@ from sklearn.preprocessing import StandardScaler
 
 import sklhep
 from sklhep.bench._config import BenchConfig, BenchError, minimum_class_ess, minimum_class_events
-from sklhep.bench._data import missing_fractions
-from sklhep.bench._report import jsonable
+from sklhep.bench._data import check_enough_events, missing_fractions, weights_summary
+from sklhep.bench._report import jsonable, progress_bar
 from sklhep.exceptions import LowEffectiveSampleSizeWarning
 from sklhep.reweight import ClippedProbabilityWarning, Reweighter, reweighting_closure
 from sklhep.weights import (
-    WeightSums,
     balanced_class_weight,
     check_sample_weight,
     effective_sample_size,
@@ -153,27 +151,9 @@ def _check(data: ReweightData, folds: int) -> None:
     need_events = minimum_class_events(folds)
     need_ess = minimum_class_ess(folds, early_stopping=False)
     for what, w in zip(data.names, (data.original_weight, data.target_weight), strict=True):
-        n, net = int(w.shape[0]), float(w.sum()) if w.shape[0] else 0.0
-        ess = effective_sample_size(w) if n else 0.0
-        if n < need_events or not net > 0 or ess < need_ess:
-            raise BenchError(
-                f"sample {what!r} has {n} events, net weight {net:.4g} and effective sample "
-                f"size {ess:.1f}, too few for {folds} folds: the original and the target each "
-                f"need {need_events} events, a positive net weight and an effective sample "
-                f"size of {need_ess:.0f} or more (read more events: --max-entries, --cut, "
-                "--samples)"
-            )
-
-
-def _summary(w: np.ndarray) -> dict[str, float]:
-    sums = WeightSums.from_weights(w)
-    n = int(w.shape[0])
-    return {
-        "n_events": n,
-        "net_weight": float(sums.net[0]),
-        "negative_fraction": float(sums.n_negative[0]) / n if n else 0.0,
-        "effective_sample_size": effective_sample_size(w),
-    }
+        check_enough_events(
+            f"sample {what!r}", w, folds, need_events, need_ess, "the original and the target each"
+        )
 
 
 def _estimator(name: str, config: BenchConfig, data: ReweightData) -> tuple[Any, dict[str, Any]]:
@@ -281,16 +261,8 @@ def _against_truth(data: ReweightData, new: np.ndarray) -> dict[str, float] | No
 
 def run_reweight(config: BenchConfig) -> dict[str, Any]:
     """Reweight, measure and write the report of ``--task reweight`` (after preflight)."""
-    from tqdm.auto import tqdm
 
-    with tqdm(
-        total=2 + len(config.models),
-        disable=not config.progress,
-        desc="sklhep bench",
-        unit="step",
-        file=sys.stderr,
-        dynamic_ncols=True,
-    ) as bar:
+    with progress_bar(2 + len(config.models), config.progress) as bar:
         bar.set_postfix_str("loading data")
         data = load_reweight_data(config)
         bar.update()
@@ -314,8 +286,8 @@ def run_reweight(config: BenchConfig) -> dict[str, Any]:
                 "n_features": int(data.original.shape[1]),
                 "original_sample": data.names[0],
                 "target_sample": data.names[1],
-                "original": _summary(data.original_weight),
-                "target": _summary(data.target_weight),
+                "original": weights_summary(data.original_weight),
+                "target": weights_summary(data.target_weight),
                 "missing": {
                     "original": missing_fractions(data.original),
                     "target": missing_fractions(data.target),

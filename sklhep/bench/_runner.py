@@ -6,7 +6,6 @@ import dataclasses
 import functools
 import itertools
 import math
-import sys
 import time
 import warnings
 from collections.abc import Callable
@@ -20,7 +19,6 @@ from sklearn.compose import TransformedTargetRegressor
 from sklearn.impute import SimpleImputer
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
-from tqdm.auto import tqdm
 
 import sklhep
 from sklhep import metrics
@@ -29,7 +27,7 @@ from sklhep.bench._config import BAYES_LABEL, OVERTRAINING_P, BenchConfig, Bench
 from sklhep.bench._data import BenchData, describe, load_data
 from sklhep.bench._decorrelate import min_decorrelation_batch
 from sklhep.bench._decorrelate import scan as decorrelation_scan
-from sklhep.bench._report import prepare_output_dir, write_reports
+from sklhep.bench._report import prepare_output_dir, progress_bar, write_reports
 from sklhep.bench._summary import print_summary
 from sklhep.exceptions import ConvergenceWarning
 from sklhep.model_selection import CrossEvaluator, EventNumberKFold
@@ -614,14 +612,7 @@ def run_bench(config: BenchConfig) -> dict[str, Any]:
     phases = 2 + 3 * len(config.models)
     if config.decorrelate is not None and config.lambdas is not None:
         phases += len(config.models) * (len(config.lambdas) - 1)
-    with tqdm(
-        total=phases,
-        disable=not show,
-        desc="sklhep bench",
-        unit="step",
-        file=sys.stderr,
-        dynamic_ncols=True,
-    ) as bar:
+    with progress_bar(phases, show) as bar:
         bar.set_postfix_str("loading data")
         data = load_data(config)
         bar.update()
