@@ -186,10 +186,19 @@ def check_protected(
 
 
 def decorrelation_mask(
-    codes: NDArray[np.intp], classes: NDArray[Any], decorrelation_classes: Sequence[Any] | None
+    codes: NDArray[np.intp],
+    classes: NDArray[Any],
+    decorrelation_classes: Sequence[Any] | None,
+    decorrelation: float,
 ) -> NDArray[np.bool_]:
     """Which events the penalty is computed on: those of ``decorrelation_classes`` (labels;
-    default the first class, the background)."""
+    default the first class, the background). Binary classification only."""
+    if classes.shape[0] != 2:
+        raise ValueError(
+            f"decorrelation={decorrelation} supports binary classification only; y has "
+            f"{classes.shape[0]} classes. Merge the classes you do not decorrelate into "
+            "signal and background, or set decorrelation=0."
+        )
     chosen = [classes[0]] if decorrelation_classes is None else list(decorrelation_classes)
     if len(chosen) == 0:
         raise ValueError("decorrelation_classes is empty; name at least one class label.")

@@ -94,6 +94,7 @@ __all__ = [
     "effective_sample_size",
     "has_negative_weights",
     "merge_identical_events",
+    "merge_training_events",
     "net_weight",
     "normalize_weights",
     "plan_training_weights",
@@ -350,6 +351,50 @@ def merge_identical_events(
             keep[members[1:]] = False
     keep &= merged != 0.0
     return rows[keep], merged[keep]
+
+
+def merge_training_events(
+    sample_weight: NDArray[np.float64], *arrays: ArrayLike, negative_weights: str = "keep"
+) -> tuple[NDArray[np.intp] | None, NDArray[np.float64]]:
+    """:func:`merge_identical_events` as every estimator's ``fit`` applies it.
+
+    With ``negative_weights="keep"`` every identical event merges (a +w/-w pair cancels);
+    the other policies act on each generated event, so only events of the same sign merge
+    (``by_sign=True``). Raises a ``ValueError`` when nothing is left to train on.
+
+    Parameters
+    ----------
+    sample_weight : ndarray of shape (n_samples,)
+        Validated weights.
+    *arrays : array-like of shape (n_samples,) or (n_samples, n_columns)
+        The features, the label or target, and any other per-event input.
+    negative_weights : {"keep", "abs", "drop", "clip"}, default="keep"
+        The estimator's policy.
+
+    Returns
+    -------
+    index : ndarray of int or None
+        The rows to keep (None: all, unchanged).
+    sample_weight : ndarray of shape (n_kept,)
+        Their weights.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklhep.weights import merge_training_events
+    >>> X, y = np.zeros((2, 1)), np.zeros(2)
+    >>> merge_training_events(np.array([1.0, -1.0]), X, y, negative_weights="abs")
+    (None, array([ 1., -1.]))
+    """
+    index, merged = merge_identical_events(
+        sample_weight, *arrays, by_sign=negative_weights != "keep"
+    )
+    if index is not None and index.shape[0] == 0:
+        raise ValueError(
+            "Every event has a zero weight, or the weights of identical events cancel: "
+            "nothing is left to train on. Check the weights (sample_weight)."
+        )
+    return index, merged
 
 
 def check_weight_index(sample_weight: Any, X: Any, *, name: str = "sample_weight") -> None:

@@ -241,7 +241,7 @@ class _BaseBDT(SampleWeightRequestMixin, VersionedStateMixin, BaseEstimator, ABC
                     'class_weight="balanced", weights of comparable scale per class, or a '
                     "smaller min_child_weight."
                 ),
-                stacklevel=4,
+                stacklevel=5,  # _finalize, _fit, fit, scikit-learn's _fit_context: the caller
             )
         self.best_iteration_ = result.best_iteration
         self.n_estimators_ = result.booster.num_boosted_rounds()

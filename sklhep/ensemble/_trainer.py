@@ -53,7 +53,7 @@ from sklhep.ensemble._objectives import (
 from sklhep.weights import (
     WeightSums,
     has_negative_weights,
-    merge_identical_events,
+    merge_training_events,
     prepare_training_weights,
     signed_leaf_weight,
     weighted_std,
@@ -342,13 +342,9 @@ def decorrelated_codes(config: BoostingConfig, classes: NDArray[Any] | None) -> 
     """The encoded labels of the classes to decorrelate; checks that decorrelation applies."""
     if classes is None:
         raise ValueError("decorrelation is for classifiers only.")
-    if classes.shape[0] != 2:
-        raise ValueError(
-            f"decorrelation={config.decorrelation} supports binary classification only; y "
-            f"has {classes.shape[0]} classes. Merge the classes you do not decorrelate into "
-            "signal and background, or set decorrelation=0."
-        )
-    chosen = decorrelation_mask(np.arange(classes.shape[0]), classes, config.decorrelation_classes)
+    chosen = decorrelation_mask(
+        np.arange(classes.shape[0]), classes, config.decorrelation_classes, config.decorrelation
+    )
     return np.flatnonzero(chosen)
 
 
@@ -364,29 +360,6 @@ def flatness_penalty(
     n_bins = int(np.clip(n_class // MIN_EVENTS_PER_BIN, 2, DECORRELATION_BINS))
     bins = protected_bins(protected, y, w, classes=tuple(codes.tolist()), n_bins=n_bins)
     return FlatnessPenalty(y, w, bins, config.decorrelation, classes=tuple(codes.tolist()))
-
-
-def merge_events(
-    X: NDArray[Any],
-    y: NDArray[Any],
-    sample_weight: NDArray[np.float64],
-    protected: NDArray[np.float64] | None,
-    negative_weights: str,
-) -> tuple[NDArray[Any], NDArray[Any], NDArray[np.float64], NDArray[np.float64] | None]:
-    """:func:`sklhep.weights.merge_identical_events` on a training set (by sign unless the
-    policy is ``"keep"``)."""
-    extra = () if protected is None else (protected,)
-    index, merged = merge_identical_events(
-        sample_weight, X, y, *extra, by_sign=negative_weights != "keep"
-    )
-    if index is None:
-        return X, y, sample_weight, protected
-    if index.shape[0] == 0:
-        raise ValueError(
-            "Every event has a zero weight, or the weights of identical events cancel: "
-            "nothing is left to train on. Check the weights (sample_weight)."
-        )
-    return X[index], y[index], merged, None if protected is None else protected[index]
 
 
 def train(
@@ -420,9 +393,13 @@ def train(
         y_all, n_classes = np.asarray(y, dtype=np.float64), 0
     # Zero-weight events go, identical events merge (a +w/-w pair cancels, k copies are
     # one event of weight k) before anything counts or splits events.
-    X, y_all, sample_weight, protected = merge_events(
-        X, y_all, sample_weight, protected, config.negative_weights
+    extra = () if protected is None else (protected,)
+    index, sample_weight = merge_training_events(
+        sample_weight, X, y_all, *extra, negative_weights=config.negative_weights
     )
+    if index is not None:
+        X, y_all = X[index], y_all[index]
+        protected = None if protected is None else protected[index]
     decorrelate = config.decorrelation > 0
     if decorrelate != (protected is not None):
         raise ValueError("protected must be given exactly when decorrelation > 0.")
@@ -486,9 +463,8 @@ def train(
     margin0 = loss.init_margin(y_tr, w_tr)
     signed = has_negative_weights(w_tr)
     params = config.xgboost_params(device, n_threads, seed)
-    params["min_child_weight"] = config.resolve_min_child_weight(
-        WeightSums.from_weights(w_tr, y_tr if config.classifier else None, max(n_classes, 1))
-    )
+    sums = WeightSums.from_weights(w_tr, y_tr if config.classifier else None, max(n_classes, 1))
+    params["min_child_weight"] = config.resolve_min_child_weight(sums)
     y_label = y_tr.astype(np.float32)
     objective: SignedObjective | None = None
     custom: Any = None  # what xgboost calls: the signed objective, plus the penalty
@@ -582,11 +558,7 @@ def train(
         classes=classes,
         feature_names_in=feature_names_in,
         metric=loss.metric,
-        min_class_share=(
-            float(min(np.dot(w_tr, y_tr == k) for k in range(n_classes)) / np.sum(w_tr))
-            if config.classifier
-            else None
-        ),
+        min_class_share=float(sums.net.min() / sums.net.sum()) if config.classifier else None,
     )
 
 

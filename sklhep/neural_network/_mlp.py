@@ -57,7 +57,7 @@ from sklhep.weights import (
     check_sample_weight,
     check_weight_index,
     has_negative_weights,
-    merge_identical_events,
+    merge_training_events,
     prepare_training_weights,
     weighted_mean,
     weighted_std,
@@ -363,14 +363,8 @@ class _BaseMLP(MLPPersistMixin, SampleWeightRequestMixin, VersionedStateMixin, B
         values = check_protected(protected, n_samples, strength)
         if values is None:
             return None
-        if self.classes_.shape[0] != 2:
-            raise ValueError(
-                f"decorrelation={strength} supports binary classification only; y has "
-                f"{self.classes_.shape[0]} classes. Merge the classes you do not decorrelate "
-                "into signal and background, or set decorrelation=0."
-            )
         mask = decorrelation_mask(
-            np.asarray(y), self.classes_, getattr(self, "decorrelation_classes", None)
+            np.asarray(y), self.classes_, getattr(self, "decorrelation_classes", None), strength
         )
         return values, mask
 
@@ -434,15 +428,10 @@ class _BaseMLP(MLPPersistMixin, SampleWeightRequestMixin, VersionedStateMixin, B
         # Zero-weight events go, identical events merge (a +w/-w pair cancels, k copies
         # are one event of weight k) before anything splits or batches events.
         extra = () if decorrelation is None else (decorrelation[0],)
-        index, merged = merge_identical_events(
-            signed, X, y, *extra, by_sign=self.negative_weights != "keep"
+        index, merged = merge_training_events(
+            signed, X, y, *extra, negative_weights=self.negative_weights
         )
         if index is not None:
-            if index.shape[0] == 0:
-                raise ValueError(
-                    "Every event has a zero weight, or the weights of identical events "
-                    "cancel: nothing is left to train on. Check the weights (sample_weight)."
-                )
             X, y, labels, signed = X[index], y[index], labels[index], merged
             if decorrelation is not None:
                 decorrelation = (decorrelation[0][index], decorrelation[1][index])
